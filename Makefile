@@ -1,0 +1,49 @@
+# Short commands in front of CMake. See README.md.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
+CMAKE ?= cmake
+
+.PHONY: all deps test test-asan bench fuzz format format-check clean
+
+all: $(BUILD)/Makefile
+	$(CMAKE) --build $(BUILD) -j$(JOBS)
+
+$(BUILD)/Makefile:
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+deps:
+	bash scripts/install-deps.sh
+
+# Everything: dependencies, build, every ctest (unit, vector, constant-time,
+# fuzz corpus), then unit and vector tests again under ASan + UBSan.
+test: deps
+	$(MAKE) all
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	$(MAKE) test-asan
+
+test-asan:
+	$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPQNET_SANITIZE=ON \
+	  -DCMAKE_C_COMPILER=gcc >/dev/null
+	$(CMAKE) --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) -L 'unit|vector|fuzzcorpus'
+
+bench: all
+	bash scripts/bench.sh $(BUILD)
+
+fuzz: deps
+	CC=clang $(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPQNET_FUZZ=ON \
+	  >/dev/null
+	$(CMAKE) --build $(FUZZ_BUILD) -j$(JOBS)
+	bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
