@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 CMAKE ?= cmake
 
-.PHONY: all deps test test-asan bench fuzz format format-check clean
+.PHONY: all deps test test-asan test-long bench fuzz format format-check clean
 
 all: $(BUILD)/Makefile
 	$(CMAKE) --build $(BUILD) -j$(JOBS)
@@ -29,6 +29,10 @@ test-asan:
 	  -DCMAKE_C_COMPILER=gcc >/dev/null
 	$(CMAKE) --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) -L 'unit|vector|fuzzcorpus'
+
+# Long runs kept out of make test: the SHA-3 large-data vectors (25 GiB hashed).
+test-long: all
+	cd $(BUILD) && PQNET_VECTORS_LDT=1 ctest --output-on-failure -R vec_sha3
 
 bench: all
 	bash scripts/bench.sh $(BUILD)
