@@ -33,11 +33,11 @@ void pqnet_framer_set_cap(pqnet_framer *f, size_t cap);
 
 /*
  * Consume bytes from data until one frame is complete or data runs out.
- * Returns the number of bytes consumed (>= 0) and sets *frame/*frame_len when
- * a frame completed (the pointer stays valid until the next call), or a
- * negative error: PQNET_ERR_TOO_LARGE (length above the cap; the header bytes
- * are in f->hdr for the caller's log), PQNET_ERR_NOMEM. Errors latch.
- * A zero-length body is a valid frame.
+ * Returns the number of bytes consumed (>= 0) and sets *frame and *frame_len (and *hdr, the 4
+ * length bytes, when hdr is not NULL) when a frame completed (the pointer stays valid until the
+ * next call), or a negative error: PQNET_ERR_TOO_LARGE (length above the cap; the header bytes are
+ * in f->hdr for the caller's log), PQNET_ERR_NOMEM. Errors latch. A zero-length body is a valid
+ * frame.
  */
 long pqnet_framer_feed(pqnet_framer *f, const uint8_t *data, size_t len, const uint8_t **frame,
                        size_t *frame_len, const uint8_t **hdr);

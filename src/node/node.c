@@ -1,0 +1,621 @@
+/*
+ * The node core (include/pqnet/node.h): a table of connections, each with a
+ * session (src/session), heartbeat timers and peer facts; an action queue the
+ * driver drains with pqnet_node_poll.
+ *
+ * Timers per connection, all deadlines in the caller's monotonic ms:
+ *   hs_deadline   handshake must finish (PROTOCOL.md §8)
+ *   next_ping     send the next Ping
+ *   pong_deadline the outstanding Ping must be answered
+ * pqnet_node_next_deadline() is the earliest of them; a WAKE action is
+ * queued whenever it changes.
+ *
+ * A connection leaves the table only when the driver reports it closed
+ * (pqnet_node_closed); until then a closed session just discards input. So
+ * conn ids handed to callbacks stay valid handles for the whole callback.
+ */
+#include "pqnet/node.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pqnet/error.h"
+#include "session/identity.h"
+#include "session/session.h"
+#include "wire/msg.h"
+
+#define NO_DEADLINE UINT64_MAX
+
+struct conn;
+typedef struct admit_ctx {
+  pqnet_node *n;
+  struct conn *c;
+} admit_ctx;
+
+typedef struct conn {
+  uint64_t id;
+  admit_ctx actx; /* what the session's admit callback gets */
+  pqnet_addr addr;
+  pqnet_direction dir;
+  pqnet_session sess;
+  int open;    /* handshake completed */
+  int closing; /* CLOSE action queued; waiting for pqnet_node_closed */
+  uint64_t created, since;
+  uint64_t hs_deadline, next_ping, pong_deadline;
+  uint64_t ping_nonce, ping_sent;
+  uint64_t srtt;
+  pqnet_hello hello;
+  int have_hello;
+  uint64_t bytes_in, bytes_out;
+} conn;
+
+typedef struct action_node {
+  pqnet_action act;
+  uint8_t *owned; /* SEND data */
+} action_node;
+
+struct pqnet_node {
+  pqnet_node_config cfg;
+  const pqnet_identity *id;
+  const pqnet_rng *rng;
+  pqnet_node_callbacks cb;
+  conn **conns;
+  size_t nconns, cap_conns;
+  action_node *q; /* FIFO of actions */
+  size_t q_head, q_len, q_cap;
+  uint8_t *last_polled; /* data of the last SEND returned by poll */
+  uint64_t announced_deadline;
+  pqnet_node_stats stats;
+  uint64_t unknown_control;
+  uint64_t closed_rekeys; /* rekeys of sessions already removed */
+};
+
+const char *pqnet_reason_name(int reason) {
+  static const char *const names[PQNET_REASON_MAX_] = {
+      "none",
+      "bad-magic",
+      "version-mismatch",
+      "chain-mismatch",
+      "genesis-mismatch",
+      "malformed",
+      "frame-too-large",
+      "auth-failed",
+      "self-connection",
+      "duplicate-peer",
+      "handshake-timeout",
+      "ping-timeout",
+      "too-many-peers",
+      "banned",
+      "shutdown",
+      "protocol-violation",
+      "send-queue-full",
+      "transport-closed",
+      "application",
+  };
+  if (reason < 0 || reason >= PQNET_REASON_MAX_) return "unknown";
+  return names[reason];
+}
+
+void pqnet_node_config_default(pqnet_node_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  snprintf(cfg->chain_id, sizeof cfg->chain_id, "devnet");
+  snprintf(cfg->user_agent, sizeof cfg->user_agent, "pqnet/0.1");
+  cfg->max_frame = PQNET_FRAME_DEFAULT_MAX;
+  cfg->handshake_timeout_ms = 10000;
+  cfg->ping_interval_ms = 30000;
+  cfg->pong_timeout_ms = 60000;
+  cfg->max_connections = 256;
+  cfg->send_queue_max = 8u * 1024 * 1024;
+  cfg->rekey_frames = (uint64_t)1 << 20;
+  cfg->rekey_bytes = (uint64_t)1 << 30;
+}
+
+static void node_log(pqnet_node *n, int level, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  if (!n->cb.log) return;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  n->cb.log(n->cb.ctx, level, buf);
+}
+
+/* ---- action queue ---- */
+
+static int push_action(pqnet_node *n, const pqnet_action *a, uint8_t *owned) {
+  if (n->q_len == n->q_cap) {
+    size_t cap = n->q_cap ? n->q_cap * 2 : 16;
+    action_node *q = malloc(cap * sizeof *q);
+    if (!q) {
+      free(owned);
+      return PQNET_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n->q_len; i++) q[i] = n->q[(n->q_head + i) % n->q_cap];
+    free(n->q);
+    n->q = q;
+    n->q_cap = cap;
+    n->q_head = 0;
+  }
+  action_node *slot = &n->q[(n->q_head + n->q_len) % n->q_cap];
+  slot->act = *a;
+  slot->owned = owned;
+  n->q_len++;
+  return 0;
+}
+
+/* Move the session's pending output into a SEND action. */
+static void flush(pqnet_node *n, conn *c) {
+  size_t len;
+  uint8_t *data = pqnet_session_take_output(&c->sess, &len);
+  if (!data) return;
+  pqnet_action a = {.type = PQNET_ACT_SEND, .conn = c->id, .data = data, .len = len};
+  c->bytes_out += len;
+  n->stats.bytes_out += len;
+  push_action(n, &a, data);
+}
+
+/* ---- connection table ---- */
+
+static conn *find(const pqnet_node *n, uint64_t id) {
+  for (size_t i = 0; i < n->nconns; i++)
+    if (n->conns[i]->id == id) return n->conns[i];
+  return NULL;
+}
+
+static void remove_conn(pqnet_node *n, conn *c) {
+  for (size_t i = 0; i < n->nconns; i++) {
+    if (n->conns[i] == c) {
+      n->conns[i] = n->conns[--n->nconns];
+      break;
+    }
+  }
+  n->closed_rekeys += c->sess.rekeys;
+  pqnet_session_free(&c->sess);
+  free(c);
+}
+
+static void fill_info(const conn *c, pqnet_peer_info *info) {
+  memset(info, 0, sizeof *info);
+  info->conn = c->id;
+  info->direction = c->dir;
+  info->addr = c->addr;
+  if (c->open) memcpy(info->peer_id, c->sess.peer_id, PQNET_PEER_ID_LEN);
+  info->listen_port = c->sess.peer_port;
+  info->services = c->hello.services;
+  info->best_height = c->hello.best_height;
+  info->user_agent = c->hello.user_agent;
+  info->since_ms = c->since;
+  info->srtt_ms = c->srtt;
+  info->bytes_in = c->bytes_in;
+  info->bytes_out = c->bytes_out;
+}
+
+/* The session of c ended (by either side): send what it queued, ask the
+ * driver to close, tell the embedder once. */
+static void conn_closed(pqnet_node *n, conn *c, int reason, const char *text) {
+  if (c->closing) return;
+  flush(n, c);
+  c->closing = 1;
+  pqnet_action a = {.type = PQNET_ACT_CLOSE, .conn = c->id, .reason = reason};
+  push_action(n, &a, NULL);
+  if (!c->open) {
+    n->stats.handshakes_failed++;
+    if (reason >= 0 && reason < PQNET_REASON_MAX_) n->stats.handshakes_failed_by_reason[reason]++;
+  }
+  char addr[PQNET_ADDR_STRLEN];
+  node_log(n, c->open ? 2 : 1, "%s conn=%llu addr=%s reason=%s: %s",
+           c->open ? "peer disconnected" : "handshake failed", (unsigned long long)c->id,
+           pqnet_addr_format(&c->addr, addr, sizeof addr), pqnet_reason_name(reason), text);
+  if (n->cb.peer_disconnected) {
+    pqnet_peer_info info;
+    fill_info(c, &info);
+    n->cb.peer_disconnected(n->cb.ctx, &info, reason, text ? text : "");
+  }
+}
+
+static void close_conn(pqnet_node *n, conn *c, int reason, const char *text) {
+  pqnet_session_close(&c->sess, reason, text);
+  conn_closed(n, c, reason, text ? text : pqnet_reason_name(reason));
+}
+
+/* Admission of an authenticated PeerId (PROTOCOL.md §9): not ourselves, not
+ * already connected. */
+
+static int admit(void *ctx, const uint8_t peer_id[PQNET_PEER_ID_LEN]) {
+  admit_ctx *a = ctx;
+  if (memcmp(peer_id, a->n->id->peer_id, PQNET_PEER_ID_LEN) == 0) return PQNET_REASON_SELF;
+  for (size_t i = 0; i < a->n->nconns; i++) {
+    conn *o = a->n->conns[i];
+    if (o != a->c && o->open && !o->closing &&
+        memcmp(o->sess.peer_id, peer_id, PQNET_PEER_ID_LEN) == 0)
+      return PQNET_REASON_DUPLICATE;
+  }
+  return 0;
+}
+
+/* ---- deadlines ---- */
+
+uint64_t pqnet_node_next_deadline(const pqnet_node *n) {
+  uint64_t t = NO_DEADLINE;
+  for (size_t i = 0; i < n->nconns; i++) {
+    const conn *c = n->conns[i];
+    if (c->closing) continue;
+    if (!c->open) {
+      if (c->hs_deadline < t) t = c->hs_deadline;
+      continue;
+    }
+    if (c->pong_deadline < t) t = c->pong_deadline;
+    if (c->next_ping < t) t = c->next_ping;
+  }
+  return t;
+}
+
+static void announce_deadline(pqnet_node *n) {
+  uint64_t t = pqnet_node_next_deadline(n);
+  if (t == n->announced_deadline || t == NO_DEADLINE) {
+    n->announced_deadline = t;
+    return;
+  }
+  n->announced_deadline = t;
+  pqnet_action a = {.type = PQNET_ACT_WAKE, .at = t};
+  push_action(n, &a, NULL);
+}
+
+/* ---- control messages ---- */
+
+static void send_ping(pqnet_node *n, conn *c, uint64_t now) {
+  uint8_t body[8];
+  if (pqnet_rng_fill(n->rng, body, sizeof body) != 0) return;
+  c->ping_nonce = 0;
+  for (int i = 0; i < 8; i++) c->ping_nonce = c->ping_nonce << 8 | body[i];
+  c->ping_sent = now;
+  c->pong_deadline = now + n->cfg.pong_timeout_ms;
+  c->next_ping = NO_DEADLINE; /* re-armed when the Pong arrives */
+  pqnet_session_send(&c->sess, PQNET_PROTO_CONTROL, PQNET_CTL_PING, body, sizeof body);
+}
+
+static void on_control(pqnet_node *n, conn *c, const pqnet_msg *m, uint64_t now) {
+  uint64_t nonce;
+  switch (m->type) {
+  case PQNET_CTL_PING:
+    if (pqnet_nonce_decode(m->body, m->len, &nonce) != 0) {
+      close_conn(n, c, PQNET_REASON_MALFORMED, "malformed Ping");
+      return;
+    }
+    pqnet_session_send(&c->sess, PQNET_PROTO_CONTROL, PQNET_CTL_PONG, m->body, m->len);
+    return;
+  case PQNET_CTL_PONG:
+    if (pqnet_nonce_decode(m->body, m->len, &nonce) != 0) {
+      close_conn(n, c, PQNET_REASON_MALFORMED, "malformed Pong");
+      return;
+    }
+    if (c->pong_deadline == NO_DEADLINE || nonce != c->ping_nonce) return; /* stale: ignore */
+    uint64_t sample = now - c->ping_sent;
+    c->srtt = c->srtt ? (7 * c->srtt + sample) / 8 : (sample ? sample : 1);
+    c->pong_deadline = NO_DEADLINE;
+    c->next_ping = c->ping_sent + n->cfg.ping_interval_ms;
+    return;
+  case PQNET_CTL_HELLO:
+    if (pqnet_hello_decode(m->body, m->len, &c->hello) != 0) {
+      close_conn(n, c, PQNET_REASON_MALFORMED, "malformed Hello");
+      return;
+    }
+    c->have_hello = 1;
+    if (n->cb.peer_hello) {
+      pqnet_peer_info info;
+      fill_info(c, &info);
+      n->cb.peer_hello(n->cb.ctx, &info);
+    }
+    return;
+  case PQNET_CTL_REJECT: {
+    pqnet_reason_msg r;
+    if (pqnet_reason_decode(m->body, m->len, &r) == 0)
+      node_log(n, 1, "peer rejected a message conn=%llu reason=%s: %s", (unsigned long long)c->id,
+               pqnet_reason_name(r.reason), r.text);
+    return;
+  }
+  default: n->unknown_control++; return; /* §6: unknown control types are ignored */
+  }
+}
+
+static void on_open(pqnet_node *n, conn *c, uint64_t now) {
+  pqnet_hello h;
+  uint8_t body[32 + PQNET_USER_AGENT_MAX];
+  c->open = 1;
+  c->since = now;
+  c->next_ping = now + n->cfg.ping_interval_ms;
+  c->pong_deadline = NO_DEADLINE;
+  n->stats.handshakes_ok++;
+  memset(&h, 0, sizeof h);
+  h.listen_port = n->cfg.listen_port;
+  h.services = n->cfg.services;
+  h.best_height = 0;
+  memcpy(h.user_agent, n->cfg.user_agent, sizeof h.user_agent);
+  long len = pqnet_hello_encode(body, sizeof body, &h);
+  if (len > 0)
+    pqnet_session_send(&c->sess, PQNET_PROTO_CONTROL, PQNET_CTL_HELLO, body, (size_t)len);
+  char hex[65], addr[PQNET_ADDR_STRLEN];
+  node_log(n, 2, "peer connected conn=%llu addr=%s dir=%s peer_id=%s", (unsigned long long)c->id,
+           pqnet_addr_format(&c->addr, addr, sizeof addr),
+           c->dir == PQNET_OUTBOUND ? "outbound" : "inbound",
+           pqnet_peer_id_hex(c->sess.peer_id, hex, sizeof hex));
+  if (n->cb.peer_connected) {
+    pqnet_peer_info info;
+    fill_info(c, &info);
+    n->cb.peer_connected(n->cb.ctx, &info);
+  }
+}
+
+/* ---- public API ---- */
+
+int pqnet_node_new(const pqnet_node_config *cfg, const pqnet_identity *id, const pqnet_rng *rng,
+                   const pqnet_node_callbacks *cb, pqnet_node **out) {
+  if (!out) return PQNET_ERR_INVALID_ARG;
+  *out = NULL;
+  if (!cfg || !id || !rng) return PQNET_ERR_INVALID_ARG;
+  size_t clen = strnlen(cfg->chain_id, sizeof cfg->chain_id);
+  if (clen == 0 || clen > PQNET_CHAIN_ID_MAX) return PQNET_ERR_INVALID_ARG;
+  for (size_t i = 0; i < clen; i++)
+    if (cfg->chain_id[i] < 0x21 || cfg->chain_id[i] > 0x7e) return PQNET_ERR_INVALID_ARG;
+  pqnet_node *n = calloc(1, sizeof *n);
+  if (!n) return PQNET_ERR_NOMEM;
+  n->cfg = *cfg;
+  n->cfg.chain_id[PQNET_CHAIN_ID_MAX] = '\0';
+  n->cfg.user_agent[PQNET_USER_AGENT_MAX] = '\0';
+  if (n->cfg.max_frame < 1024) n->cfg.max_frame = 1024;
+  if (n->cfg.max_frame > PQNET_FRAME_ABSOLUTE_MAX) n->cfg.max_frame = PQNET_FRAME_ABSOLUTE_MAX;
+  if (!n->cfg.max_connections) n->cfg.max_connections = 256;
+  n->id = id;
+  n->rng = rng;
+  if (cb) n->cb = *cb;
+  n->announced_deadline = NO_DEADLINE;
+  *out = n;
+  return 0;
+}
+
+void pqnet_node_del(pqnet_node *n) {
+  if (!n) return;
+  while (n->nconns) remove_conn(n, n->conns[0]);
+  free(n->conns);
+  for (size_t i = 0; i < n->q_len; i++) free(n->q[(n->q_head + i) % n->q_cap].owned);
+  free(n->q);
+  free(n->last_polled);
+  free(n);
+}
+
+int pqnet_node_connected(pqnet_node *n, uint64_t id, const pqnet_addr *addr, pqnet_direction dir,
+                         uint64_t now) {
+  if (!n || id == 0 || !addr || find(n, id)) return PQNET_ERR_INVALID_ARG;
+  if (n->nconns >= n->cfg.max_connections) {
+    pqnet_action a = {.type = PQNET_ACT_CLOSE, .conn = id, .reason = PQNET_REASON_TOO_MANY_PEERS};
+    push_action(n, &a, NULL);
+    return PQNET_ERR_TOO_LARGE;
+  }
+  if (n->nconns == n->cap_conns) {
+    size_t cap = n->cap_conns ? n->cap_conns * 2 : 8;
+    conn **p = realloc(n->conns, cap * sizeof *p);
+    if (!p) return PQNET_ERR_NOMEM;
+    n->conns = p;
+    n->cap_conns = cap;
+  }
+  conn *c = calloc(1, sizeof *c);
+  if (!c) return PQNET_ERR_NOMEM;
+  c->id = id;
+  c->addr = *addr;
+  c->dir = dir;
+  c->created = now;
+  c->hs_deadline = now + n->cfg.handshake_timeout_ms;
+  c->next_ping = c->pong_deadline = NO_DEADLINE;
+  n->conns[n->nconns++] = c;
+
+  c->actx.n = n;
+  c->actx.c = c;
+  pqnet_session_params p = {
+      .initiator = dir == PQNET_OUTBOUND,
+      .chain_id = n->cfg.chain_id,
+      .genesis = n->cfg.genesis,
+      .listen_port = n->cfg.listen_port,
+      .id = n->id,
+      .rng = n->rng,
+      .max_frame = n->cfg.max_frame,
+      .rekey_frames = n->cfg.rekey_frames,
+      .rekey_bytes = n->cfg.rekey_bytes,
+      .admit = admit,
+  };
+  p.admit_ctx = &c->actx;
+  int rc = pqnet_session_init(&c->sess, &p);
+  if (rc) {
+    n->nconns--;
+    free(c);
+    return rc;
+  }
+  flush(n, c);
+  announce_deadline(n);
+  return 0;
+}
+
+/* Run the session over received bytes, acting on each event. */
+int pqnet_node_received(pqnet_node *n, uint64_t id, const uint8_t *data, size_t len, uint64_t now) {
+  conn *c = n ? find(n, id) : NULL;
+  if (!c) return PQNET_ERR_STATE;
+  c->bytes_in += len;
+  n->stats.bytes_in += len;
+  while (len > 0 && !c->closing) {
+    pqnet_sess_event ev;
+    size_t used = pqnet_session_recv(&c->sess, data, len, &ev);
+    data += used;
+    len -= used;
+    switch (ev.type) {
+    case PQNET_SEV_NONE: break;
+    case PQNET_SEV_OPEN: on_open(n, c, now); break;
+    case PQNET_SEV_MESSAGE:
+      n->stats.frames_in++;
+      if (ev.msg.protocol == PQNET_PROTO_CONTROL)
+        on_control(n, c, &ev.msg, now);
+      else if (n->cb.message)
+        n->cb.message(n->cb.ctx, c->id, ev.msg.protocol, ev.msg.type, ev.msg.body, ev.msg.len);
+      break;
+    case PQNET_SEV_CLOSED: conn_closed(n, c, ev.reason, ev.text); break;
+    }
+    if (used == 0 && ev.type == PQNET_SEV_NONE) break; /* cannot happen; stay safe */
+  }
+  if (!c->closing) flush(n, c);
+  announce_deadline(n);
+  return 0;
+}
+
+int pqnet_node_closed(pqnet_node *n, uint64_t id, uint64_t now) {
+  (void)now;
+  conn *c = n ? find(n, id) : NULL;
+  if (!c) return PQNET_ERR_STATE;
+  if (!c->closing) {
+    /* The peer hung up (or the transport failed) before we decided to. */
+    pqnet_session_close(&c->sess, PQNET_REASON_CLOSED, NULL);
+    c->closing = 1;
+    if (!c->open) {
+      n->stats.handshakes_failed++;
+      n->stats.handshakes_failed_by_reason[PQNET_REASON_CLOSED]++;
+    }
+    char addr[PQNET_ADDR_STRLEN];
+    node_log(n, c->open ? 2 : 1, "%s conn=%llu addr=%s reason=transport-closed",
+             c->open ? "peer disconnected" : "handshake failed", (unsigned long long)c->id,
+             pqnet_addr_format(&c->addr, addr, sizeof addr));
+    if (n->cb.peer_disconnected) {
+      pqnet_peer_info info;
+      fill_info(c, &info);
+      n->cb.peer_disconnected(n->cb.ctx, &info, PQNET_REASON_CLOSED,
+                              c->open ? "connection closed by peer"
+                                      : "connection closed during the handshake");
+    }
+  }
+  remove_conn(n, c);
+  announce_deadline(n);
+  return 0;
+}
+
+void pqnet_node_dial_failed(pqnet_node *n, const pqnet_addr *addr, uint64_t now) {
+  (void)now;
+  char buf[PQNET_ADDR_STRLEN];
+  if (!n || !addr) return;
+  node_log(n, 1, "dial failed addr=%s", pqnet_addr_format(addr, buf, sizeof buf));
+}
+
+void pqnet_node_tick(pqnet_node *n, uint64_t now) {
+  if (!n) return;
+  for (size_t i = 0; i < n->nconns; i++) {
+    conn *c = n->conns[i];
+    if (c->closing) continue;
+    if (!c->open) {
+      if (now >= c->hs_deadline) {
+        char text[64];
+        snprintf(text, sizeof text, "handshake not finished within %u ms",
+                 n->cfg.handshake_timeout_ms);
+        close_conn(n, c, PQNET_REASON_HANDSHAKE_TIMEOUT, text);
+      }
+      continue;
+    }
+    if (now >= c->pong_deadline) {
+      char text[64];
+      snprintf(text, sizeof text, "no Pong within %u ms", n->cfg.pong_timeout_ms);
+      close_conn(n, c, PQNET_REASON_PING_TIMEOUT, text);
+      continue;
+    }
+    if (now >= c->next_ping) {
+      send_ping(n, c, now);
+      flush(n, c);
+    }
+  }
+  announce_deadline(n);
+}
+
+int pqnet_node_dial(pqnet_node *n, const pqnet_addr *addr, uint64_t now) {
+  (void)now;
+  if (!n || !addr) return PQNET_ERR_INVALID_ARG;
+  pqnet_action a = {.type = PQNET_ACT_DIAL, .addr = *addr};
+  return push_action(n, &a, NULL);
+}
+
+int pqnet_node_send(pqnet_node *n, uint64_t id, uint16_t protocol, uint8_t type,
+                    const uint8_t *body, size_t len, uint64_t now) {
+  (void)now;
+  if (!n || protocol == PQNET_PROTO_CONTROL || (!body && len)) return PQNET_ERR_INVALID_ARG;
+  conn *c = find(n, id);
+  if (!c || !c->open || c->closing) return PQNET_ERR_STATE;
+  int rc = pqnet_session_send(&c->sess, protocol, type, body, len);
+  if (rc) return rc;
+  n->stats.frames_out++;
+  flush(n, c);
+  return 0;
+}
+
+int pqnet_node_disconnect(pqnet_node *n, uint64_t id, int reason, const char *text, uint64_t now) {
+  (void)now;
+  conn *c = n ? find(n, id) : NULL;
+  if (!c || c->closing) return PQNET_ERR_STATE;
+  close_conn(n, c, reason, text);
+  announce_deadline(n);
+  return 0;
+}
+
+void pqnet_node_shutdown(pqnet_node *n, uint64_t now) {
+  if (!n) return;
+  for (size_t i = 0; i < n->nconns; i++)
+    if (!n->conns[i]->closing)
+      close_conn(n, n->conns[i], PQNET_REASON_SHUTDOWN, "node shutting down");
+  announce_deadline(n);
+  (void)now;
+}
+
+int pqnet_node_poll(pqnet_node *n, pqnet_action *act) {
+  free(n->last_polled);
+  n->last_polled = NULL;
+  if (n->q_len == 0) {
+    memset(act, 0, sizeof *act);
+    return 0;
+  }
+  action_node *slot = &n->q[n->q_head];
+  *act = slot->act;
+  n->last_polled = slot->owned;
+  n->q_head = (n->q_head + 1) % n->q_cap;
+  n->q_len--;
+  return 1;
+}
+
+int pqnet_node_peer_info(const pqnet_node *n, uint64_t id, pqnet_peer_info *info) {
+  const conn *c = n ? find(n, id) : NULL;
+  if (!c || !info) return PQNET_ERR_STATE;
+  fill_info(c, info);
+  return 0;
+}
+
+size_t pqnet_node_peer_count(const pqnet_node *n, int dir) {
+  size_t k = 0;
+  for (size_t i = 0; i < n->nconns; i++) {
+    const conn *c = n->conns[i];
+    if (c->open && !c->closing && (dir < 0 || (int)c->dir == dir)) k++;
+  }
+  return k;
+}
+
+size_t pqnet_node_peers(const pqnet_node *n, uint64_t *out, size_t max) {
+  size_t k = 0;
+  for (size_t i = 0; i < n->nconns && k < max; i++)
+    if (n->conns[i]->open && !n->conns[i]->closing) out[k++] = n->conns[i]->id;
+  return k;
+}
+
+size_t pqnet_node_connection_count(const pqnet_node *n) {
+  return n->nconns;
+}
+
+const pqnet_node_stats *pqnet_node_get_stats(const pqnet_node *n) {
+  return &n->stats;
+}
+
+uint64_t pqnet_node_rekeys(const pqnet_node *n) {
+  uint64_t k = n->closed_rekeys;
+  for (size_t i = 0; i < n->nconns; i++) k += n->conns[i]->sess.rekeys;
+  return k;
+}
