@@ -16,18 +16,18 @@ extern "C" {
 
 enum pqnet_err {
   PQNET_OK = 0,
-  PQNET_ERR_INVALID_ARG = -1,  /* NULL pointer or argument out of range */
-  PQNET_ERR_BAD_LENGTH = -2,   /* a key, ciphertext or message has the wrong size */
-  PQNET_ERR_BAD_KEY = -3,      /* a key failed its FIPS 203/204 input check */
-  PQNET_ERR_AUTH = -4,         /* AEAD tag or signature did not verify */
-  PQNET_ERR_CRYPTO = -5,       /* libcrypto reported a failure */
-  PQNET_ERR_RNG = -6,          /* the random generator failed */
-  PQNET_ERR_NOMEM = -7,        /* allocation failed */
-  PQNET_ERR_TRUNCATED = -8,    /* input ended before the structure did */
-  PQNET_ERR_MALFORMED = -9,    /* input is syntactically invalid */
-  PQNET_ERR_TOO_LARGE = -10,   /* input exceeds a size cap */
-  PQNET_ERR_STATE = -11,       /* call not valid in the object's current state */
-  PQNET_ERR_IO = -12,          /* an operating-system call failed (see errno) */
+  PQNET_ERR_INVALID_ARG = -1, /* NULL pointer or argument out of range */
+  PQNET_ERR_BAD_LENGTH = -2,  /* a key, ciphertext or message has the wrong size */
+  PQNET_ERR_BAD_KEY = -3,     /* a key failed its FIPS 203/204 input check */
+  PQNET_ERR_AUTH = -4,        /* AEAD tag or signature did not verify */
+  PQNET_ERR_CRYPTO = -5,      /* libcrypto reported a failure */
+  PQNET_ERR_RNG = -6,         /* the random generator failed */
+  PQNET_ERR_NOMEM = -7,       /* allocation failed */
+  PQNET_ERR_TRUNCATED = -8,   /* input ended before the structure did */
+  PQNET_ERR_MALFORMED = -9,   /* input is syntactically invalid */
+  PQNET_ERR_TOO_LARGE = -10,  /* input exceeds a size cap */
+  PQNET_ERR_STATE = -11,      /* call not valid in the object's current state */
+  PQNET_ERR_IO = -12,         /* an operating-system call failed (see errno) */
 };
 
 /* A short, static, human-readable name for an error code. Never NULL. */

@@ -18,8 +18,7 @@ void pqnet_ct_cmov(uint8_t *dst, const uint8_t *src, size_t len, uint8_t cond);
 /* Little-/big-endian loads and stores. */
 static inline uint64_t pqnet_load64_le(const uint8_t *p) {
   return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-         (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-         (uint64_t)p[7] << 56;
+         (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
 static inline void pqnet_store64_le(uint8_t *p, uint64_t v) {

@@ -83,8 +83,7 @@ int vec_hex_str(const char *hex, uint8_t **out, size_t *len) {
 
 int vec_hex(json_t *rec, const char *key, uint8_t **out, size_t *len) {
   if (vec_hex_str(vec_str(rec, key), out, len) != 0) {
-    fprintf(stderr, "FAIL tcId %lld: field \"%s\" missing or not hex\n", vec_int(rec, "tcId"),
-            key);
+    fprintf(stderr, "FAIL tcId %lld: field \"%s\" missing or not hex\n", vec_int(rec, "tcId"), key);
     return -1;
   }
   return 0;
@@ -101,12 +100,11 @@ int vec_report(const char *relpath, const char *what, int ran, int passed) {
   return failed;
 }
 
-void vec_print_mismatch(const char *relpath, long long tcid, const char *field,
-                        const uint8_t *got, const uint8_t *want, size_t len) {
+void vec_print_mismatch(const char *relpath, long long tcid, const char *field, const uint8_t *got,
+                        const uint8_t *want, size_t len) {
   size_t i = 0;
   while (i < len && got[i] == want[i]) i++;
-  fprintf(stderr, "FAIL %s tcId %lld: %s differs at byte %zu of %zu", relpath, tcid, field, i,
-          len);
+  fprintf(stderr, "FAIL %s tcId %lld: %s differs at byte %zu of %zu", relpath, tcid, field, i, len);
   if (i < len) fprintf(stderr, " (got %02x, want %02x)", got[i], want[i]);
   fprintf(stderr, "\n");
 }

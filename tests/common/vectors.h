@@ -42,7 +42,7 @@ int vec_hex_str(const char *hex, uint8_t **out, size_t *len);
 int vec_report(const char *relpath, const char *what, int ran, int passed);
 
 /* Print a short hex mismatch report. */
-void vec_print_mismatch(const char *relpath, long long tcid, const char *field,
-                        const uint8_t *got, const uint8_t *want, size_t len);
+void vec_print_mismatch(const char *relpath, long long tcid, const char *field, const uint8_t *got,
+                        const uint8_t *want, size_t len);
 
 #endif
