@@ -12,4 +12,6 @@ for b in "$build"/bench_*; do
   echo
   "$b" || status=1
 done
+echo
+bash "$(dirname "$0")/bench-baselines.sh" || status=1
 exit $status

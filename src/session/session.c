@@ -569,6 +569,8 @@ size_t pqnet_session_recv(pqnet_session *s, const uint8_t *data, size_t len, pqn
     return len;
   }
   if (frame) session_dispatch(s, hdr, frame, flen, ev);
+  /* The handshake's 5-6 KiB frames are done: an idle session keeps no buffer. */
+  if (ev->type == PQNET_SEV_OPEN) pqnet_framer_release(&s->framer);
   return (size_t)n;
 }
 

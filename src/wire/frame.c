@@ -21,6 +21,14 @@ void pqnet_framer_set_cap(pqnet_framer *f, size_t cap) {
   f->cap = cap > PQNET_FRAME_ABSOLUTE_MAX ? PQNET_FRAME_ABSOLUTE_MAX : cap;
 }
 
+void pqnet_framer_release(pqnet_framer *f) {
+  if (f->hdr_have != 0 || f->body_have != 0 || !f->body) return;
+  pqnet_wipe(f->body, f->body_alloc);
+  free(f->body);
+  f->body = NULL;
+  f->body_alloc = 0;
+}
+
 size_t pqnet_framer_buffered(const pqnet_framer *f) {
   return f->hdr_have + f->body_have;
 }

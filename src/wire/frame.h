@@ -42,6 +42,10 @@ void pqnet_framer_set_cap(pqnet_framer *f, size_t cap);
 long pqnet_framer_feed(pqnet_framer *f, const uint8_t *data, size_t len, const uint8_t **frame,
                        size_t *frame_len, const uint8_t **hdr);
 
+/* Free the body buffer when no frame is in progress (after the handshake its
+ * large frames are done; an idle session should not keep 6 KiB). */
+void pqnet_framer_release(pqnet_framer *f);
+
 /* Bytes of a partly received frame (header and body) held right now. */
 size_t pqnet_framer_buffered(const pqnet_framer *f);
 
