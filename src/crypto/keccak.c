@@ -109,6 +109,28 @@ void pqnet_keccak_f1600(uint64_t s[25]) {
   s[20] = a20, s[21] = a21, s[22] = a22, s[23] = a23, s[24] = a24;
 }
 
+/* Whole lanes in and out. On little-endian hosts the state's memory already
+ * is the byte string FIPS 202 defines, so a memcpy does it. */
+static inline void xor_lanes(uint64_t s[25], const uint8_t *in, unsigned lanes) {
+  for (unsigned i = 0; i < lanes; i++) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, in + 8 * i, 8);
+    s[i] ^= v;
+#else
+    s[i] ^= pqnet_load64_le(in + 8 * i);
+#endif
+  }
+}
+
+static inline void store_lanes(uint8_t *out, const uint64_t s[25], unsigned lanes) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  memcpy(out, s, 8 * (size_t)lanes);
+#else
+  for (unsigned i = 0; i < lanes; i++) pqnet_store64_le(out + 8 * i, s[i]);
+#endif
+}
+
 /* Byte i of the state, lanes little-endian. */
 static inline void xor_byte(uint64_t s[25], unsigned i, uint8_t v) {
   s[i / 8] ^= (uint64_t)v << (8 * (i % 8));
@@ -155,7 +177,7 @@ void pqnet_keccak_absorb(pqnet_keccak *k, const uint8_t *in, size_t len) {
   }
   /* Whole blocks a lane at a time (every rate is a multiple of 8). */
   while (len >= k->rate) {
-    for (unsigned i = 0; i < k->rate / 8; i++) k->s[i] ^= pqnet_load64_le(in + 8 * i);
+    xor_lanes(k->s, in, k->rate / 8);
     pqnet_keccak_f1600(k->s);
     in += k->rate;
     len -= k->rate;
@@ -206,7 +228,7 @@ void pqnet_keccak_squeeze(pqnet_keccak *k, uint8_t *out, size_t len) {
       k->pos = 0;
     }
     if (k->pos == 0 && len >= k->rate) {
-      for (unsigned i = 0; i < k->rate / 8; i++) pqnet_store64_le(out + 8 * i, k->s[i]);
+      store_lanes(out, k->s, k->rate / 8);
       out += k->rate;
       len -= k->rate;
       k->pos = k->rate;
