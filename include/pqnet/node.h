@@ -74,7 +74,7 @@ const char *pqnet_reason_name(int reason);
 typedef enum pqnet_direction { PQNET_INBOUND = 0, PQNET_OUTBOUND = 1 } pqnet_direction;
 
 /* A node's long-term identity: an ML-DSA-65 key pair. Created and loaded by
- * src/io/identity.c (file <base-path>/identity.key); the node core only
+ * src/io/identity_file.c (file <base-path>/identity.key); the node core only
  * borrows it (it must outlive the node). */
 typedef struct pqnet_identity pqnet_identity;
 
@@ -137,7 +137,8 @@ typedef struct pqnet_node_callbacks {
                   size_t len);
   /* Hello received: services, height and user agent are now known. */
   void (*peer_hello)(void *ctx, const pqnet_peer_info *peer);
-  /* One log line: level 0 error, 1 warn, 2 info, 3 debug. */
+  /* One log line: level 0 error, 1 warn, 2 info, 3 debug. Connects and
+   * disconnects are logged at debug: the callbacks above report them. */
   void (*log)(void *ctx, int level, const char *msg);
 } pqnet_node_callbacks;
 
@@ -217,7 +218,8 @@ typedef struct pqnet_action {
 } pqnet_action;
 
 /* Take the next action. Returns 1 and fills *act, or 0 when none is left.
- * A WAKE action is produced whenever the earliest deadline changed. */
+ * A WAKE action is produced whenever the earliest deadline changed, and after
+ * every pqnet_node_tick (so a timer that fired early is re-armed). */
 int pqnet_node_poll(pqnet_node *node, pqnet_action *act);
 
 /* Earliest pending deadline, or UINT64_MAX when none. */

@@ -205,7 +205,7 @@ static void conn_closed(pqnet_node *n, conn *c, int reason, const char *text) {
     if (reason >= 0 && reason < PQNET_REASON_MAX_) n->stats.handshakes_failed_by_reason[reason]++;
   }
   char addr[PQNET_ADDR_STRLEN];
-  node_log(n, c->open ? 2 : 1, "%s conn=%llu addr=%s reason=%s: %s",
+  node_log(n, 3, "%s conn=%llu addr=%s reason=%s: %s",
            c->open ? "peer disconnected" : "handshake failed", (unsigned long long)c->id,
            pqnet_addr_format(&c->addr, addr, sizeof addr), pqnet_reason_name(reason), text);
   if (n->cb.peer_disconnected) {
@@ -337,7 +337,7 @@ static void on_open(pqnet_node *n, conn *c, uint64_t now) {
   if (len > 0)
     pqnet_session_send(&c->sess, PQNET_PROTO_CONTROL, PQNET_CTL_HELLO, body, (size_t)len);
   char hex[65], addr[PQNET_ADDR_STRLEN];
-  node_log(n, 2, "peer connected conn=%llu addr=%s dir=%s peer_id=%s", (unsigned long long)c->id,
+  node_log(n, 3, "peer connected conn=%llu addr=%s dir=%s peer_id=%s", (unsigned long long)c->id,
            pqnet_addr_format(&c->addr, addr, sizeof addr),
            c->dir == PQNET_OUTBOUND ? "outbound" : "inbound",
            pqnet_peer_id_hex(c->sess.peer_id, hex, sizeof hex));
@@ -479,7 +479,7 @@ int pqnet_node_closed(pqnet_node *n, uint64_t id, uint64_t now) {
       n->stats.handshakes_failed_by_reason[PQNET_REASON_CLOSED]++;
     }
     char addr[PQNET_ADDR_STRLEN];
-    node_log(n, c->open ? 2 : 1, "%s conn=%llu addr=%s reason=transport-closed",
+    node_log(n, 3, "%s conn=%llu addr=%s reason=transport-closed",
              c->open ? "peer disconnected" : "handshake failed", (unsigned long long)c->id,
              pqnet_addr_format(&c->addr, addr, sizeof addr));
     if (n->cb.peer_disconnected) {
@@ -504,6 +504,9 @@ void pqnet_node_dial_failed(pqnet_node *n, const pqnet_addr *addr, uint64_t now)
 
 void pqnet_node_tick(pqnet_node *n, uint64_t now) {
   if (!n) return;
+  /* Every tick ends with a WAKE for the next deadline, even an unchanged one,
+   * so a driver whose timer fired early is re-armed. */
+  n->announced_deadline = NO_DEADLINE;
   for (size_t i = 0; i < n->nconns; i++) {
     conn *c = n->conns[i];
     if (c->closing) continue;

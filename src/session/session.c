@@ -373,8 +373,9 @@ static void on_acceptance(pqnet_session *s, const uint8_t *body, size_t len, pqn
   }
   int why = s->p.admit ? s->p.admit(s->p.admit_ctx, s->peer_id) : 0;
   if (why) {
+    /* This Reject travels in clear: it must not name the PeerId (§4). */
     char hex[65];
-    session_fail(s, ev, why, NULL, "%s %s", pqnet_reason_name(why),
+    session_fail(s, ev, why, pqnet_reason_name(why), "%s %s", pqnet_reason_name(why),
                  pqnet_peer_id_hex(s->peer_id, hex, sizeof hex));
     return;
   }

@@ -1,0 +1,173 @@
+"""Shared harness for the pqnetd functional tests (Python 3 standard library only).
+
+Each test runs real pqnetd processes on loopback TCP. The binary comes from the
+PQNETD environment variable (CMake sets it). Every process started here is killed
+when the harness closes, whatever happened; every wait is bounded and fails with a
+message that names what was expected and shows the daemon's log.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HEX64 = r"[0-9a-f]{64}"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what, detail=""):
+    """Print what is checked; raise Failure when it does not hold."""
+    if not cond:
+        raise Failure(what + (": " + detail if detail else ""))
+    print(f"  ok: {what}", flush=True)
+
+
+def pqnetd_path():
+    path = os.environ.get("PQNETD")
+    if not path or not os.access(path, os.X_OK):
+        raise Failure(f"PQNETD must name the pqnetd binary (got {path!r})")
+    return path
+
+
+def free_port():
+    """A port that was free a moment ago: bind port 0, read it, release it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    """One pqnetd process whose stderr goes to a log file in the work dir."""
+
+    def __init__(self, harness, name, args):
+        self.name = name
+        self.args = args
+        self.log_path = os.path.join(harness.workdir, f"{name}.log")
+        self._logf = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [harness.binary] + args,
+            stdin=subprocess.DEVNULL,
+            stdout=self._logf,
+            stderr=subprocess.STDOUT,
+        )
+        self.stopped = False
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def mark(self):
+        """Position in the log; wait_for(after=mark) only looks at later lines."""
+        return len(self.log())
+
+    def wait_for(self, pattern, what, timeout=10.0, after=0):
+        """Wait until the log (from offset after) matches pattern; return the match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.log(), after)
+            if m:
+                return m
+            if time.monotonic() >= deadline:
+                raise Failure(
+                    f"{self.name}: no {what} within {timeout:.1f} s (pattern /{pattern}/)\n"
+                    f"--- {self.name} log ---\n{self.log()}--- end ---"
+                )
+            if self.proc.poll() is not None and not self.stopped:
+                # One last look: the line may have been written just before exit.
+                m = rx.search(self.log(), after)
+                if m:
+                    return m
+                raise Failure(
+                    f"{self.name}: exited with {self.proc.returncode} while waiting for {what}\n"
+                    f"--- {self.name} log ---\n{self.log()}--- end ---"
+                )
+            time.sleep(0.05)
+
+    def signal(self, sig):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def stop(self, timeout=10.0):
+        """SIGTERM and wait; returns the exit status."""
+        self.stopped = True
+        self.signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"{self.name}: did not exit within {timeout} s of SIGTERM\n{self.log()}")
+
+    def kill(self):
+        self.stopped = True
+        if self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGCONT)  # a stopped process must die too
+                self.proc.kill()
+            except ProcessLookupError:
+                pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        self._logf.close()
+
+
+class Harness:
+    """Context manager: a temporary work dir and every daemon started in it."""
+
+    def __init__(self):
+        self.binary = pqnetd_path()
+        self._tmp = tempfile.TemporaryDirectory(prefix="pqnet-func-")
+        self.workdir = self._tmp.name
+        self.daemons = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for d in self.daemons:
+            d.kill()
+        self._tmp.cleanup()
+        return False
+
+    def base_path(self, name):
+        return os.path.join(self.workdir, name)
+
+    def start(self, name, *args):
+        d = Daemon(self, name, list(args))
+        self.daemons.append(d)
+        return d
+
+    def run(self, *args, timeout=20.0):
+        """Run pqnetd to completion (for startup refusals); returns (status, output)."""
+        try:
+            p = subprocess.run(
+                [self.binary] + list(args),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            raise Failure(f"pqnetd {' '.join(args)} did not exit within {timeout} s")
+        return p.returncode, p.stdout.decode("utf-8", "replace")
+
+
+def main(test):
+    """Run test(harness); print PASS or FAIL; return the process exit status."""
+    name = os.path.basename(sys.argv[0])
+    try:
+        with Harness() as h:
+            test(h)
+    except Failure as e:
+        print(f"FAIL {name}: {e}", flush=True)
+        return 1
+    print(f"PASS {name}", flush=True)
+    return 0
