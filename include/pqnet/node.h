@@ -13,8 +13,11 @@
  *   pqnet_node_tick(now)
  *
  * Connection ids are chosen by the driver (unique, non-zero, never reused
- * while open). Time is monotonic milliseconds from any origin, passed into
- * every call. Randomness comes from the pqnet_rng given at creation.
+ * while open). Time is milliseconds since the Unix epoch as the driver sees
+ * it, never decreasing (the shell adds a monotonic clock to the wall time at
+ * start; the simulator passes virtual time), passed into every call: timers
+ * use it, and address timestamps on the wire are its seconds. Randomness
+ * comes from the pqnet_rng given at creation.
  *
  * The embedder sees peers through callbacks and sends with pqnet_node_send.
  * A peer is named by its connection id (a weak handle: stale ids are refused
@@ -31,6 +34,8 @@
 #include "pqnet/addr.h"
 #include "pqnet/rng.h"
 
+struct pqnet_addrman;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -43,6 +48,8 @@ extern "C" {
 #define PQNET_PROTO_DISCOVERY  1   /* GetAddrs, Addrs */
 #define PQNET_PROTO_GOSSIP     2   /* gossip relay */
 #define PQNET_PROTO_APP_MIN    256 /* first application protocol number */
+#define PQNET_MAX_SEEDS        16  /* seed entries in a config */
+#define PQNET_SEED_MAX         255 /* bytes of one seed ("host" or "host:port") */
 
 /* Reason codes carried by Reject and Disconnect (PROTOCOL.md §7). */
 enum pqnet_reason {
@@ -103,6 +110,30 @@ typedef struct pqnet_node_config {
   size_t send_queue_max;         /* bytes queued per peer before dropping it */
   uint64_t rekey_frames;         /* default 2^20 (tests lower it) */
   uint64_t rekey_bytes;          /* default 2^30 */
+
+  /* Discovery and connection policy (PROTOCOL.md §10, DESIGN.md §4). */
+  pqnet_addr_policy policy;       /* devnet {1,1} (default); mainnet/testnet {0,0} */
+  uint32_t min_outbound;          /* default 8 */
+  uint32_t max_outbound;          /* default 16 */
+  uint32_t max_inbound;           /* default 117 */
+  uint32_t discovery_tick_ms;     /* default 30000 */
+  uint32_t dials_per_tick;        /* default 4; also the bound per received Addrs */
+  uint32_t feeler_interval_ms;    /* default 120000; 0 disables feelers */
+  uint32_t connection_timeout_ms; /* default 10000: query seeds after this */
+  uint32_t seed_retry_ms;         /* default 300000: re-query seeds no sooner */
+  uint32_t addr_rate_milli;       /* Addrs entries per second x 1000; default 100 */
+  uint32_t addr_burst;            /* token bucket size; default 1000 */
+  uint32_t getaddrs_cache_ms;     /* default 24 h */
+  uint32_t relay_fanout;          /* peers a small fresh Addrs goes to; default 2 */
+  uint16_t default_port;          /* for seeds without a port; default 7071 */
+  pqnet_addr advertise;           /* our dialable address if known (family 0: not) */
+  char seeds[PQNET_MAX_SEEDS][PQNET_SEED_MAX + 1]; /* "host" or "host:port" */
+  size_t nseeds;
+  int have_addrman_secret;        /* else drawn from the rng at creation */
+  uint8_t addrman_secret[32];     /* the peer store keeps it across restarts */
+  uint32_t addrman_new_buckets;   /* 0: addrman default (1024) */
+  uint32_t addrman_tried_buckets; /* 0: addrman default (256) */
+  uint32_t addrman_bucket_size;   /* 0: addrman default (64) */
 } pqnet_node_config;
 
 /* Fill cfg with the defaults above; chain "devnet", zero genesis. */
@@ -179,8 +210,26 @@ void pqnet_node_tick(pqnet_node *node, uint64_t now);
 
 /* ---- embedder requests ---- */
 
-/* Ask the driver to dial addr (queues a DIAL action). Returns 0 or NOMEM. */
+/* Ask the driver to dial addr (queues a DIAL action) and remember it as a
+ * dial in progress. Returns 0, PQNET_ERR_INVALID_ARG, PQNET_ERR_NOMEM,
+ * PQNET_ERR_STATE (already connected or being dialed). */
 int pqnet_node_dial(pqnet_node *node, const pqnet_addr *addr, uint64_t now);
+
+/* Start discovery: schedule the discovery tick and feelers; query the seeds
+ * now if the address book is empty, else after connection_timeout_ms unless
+ * an outbound session opened by then. Call once, after dialing --peer
+ * addresses and stored anchors. */
+void pqnet_node_start(pqnet_node *node, uint64_t now);
+
+/* The driver resolved a RESOLVE action's host: addrs (n may be 0: failed or
+ * empty) become known addresses learned from that seed, and are dialed while
+ * below the outbound target. */
+void pqnet_node_resolved(pqnet_node *node, const char *host, const pqnet_addr *addrs, size_t n,
+                         uint64_t now);
+
+/* The address manager (src/addrman/addrman.h), for the peer store and the
+ * operator interface. Owned by the node. */
+struct pqnet_addrman *pqnet_node_addrman(pqnet_node *node);
 
 /* Send a message to an open session. protocol must not be 0 (control).
  * Returns 0, PQNET_ERR_STATE (no open session with that id),
@@ -201,17 +250,18 @@ void pqnet_node_shutdown(pqnet_node *node, uint64_t now);
 
 typedef enum pqnet_action_type {
   PQNET_ACT_NONE = 0,
-  PQNET_ACT_DIAL,  /* addr */
-  PQNET_ACT_SEND,  /* conn, data, len */
-  PQNET_ACT_CLOSE, /* conn, reason */
-  PQNET_ACT_WAKE,  /* at: call pqnet_node_tick no later than this time */
+  PQNET_ACT_DIAL,    /* addr */
+  PQNET_ACT_SEND,    /* conn, data, len */
+  PQNET_ACT_CLOSE,   /* conn, reason */
+  PQNET_ACT_WAKE,    /* at: call pqnet_node_tick no later than this time */
+  PQNET_ACT_RESOLVE, /* data: host name (NUL-terminated); addr.port: port to use */
 } pqnet_action_type;
 
 typedef struct pqnet_action {
   pqnet_action_type type;
   uint64_t conn;
   pqnet_addr addr;
-  const uint8_t *data; /* SEND: valid until the next call into the node */
+  const uint8_t *data; /* SEND bytes, RESOLVE host: valid until the next call into the node */
   size_t len;
   int reason;
   uint64_t at;
@@ -241,6 +291,11 @@ typedef struct pqnet_node_stats {
   uint64_t handshakes_ok, handshakes_failed;
   uint64_t handshakes_failed_by_reason[PQNET_REASON_MAX_];
   uint64_t bytes_in, bytes_out, frames_in, frames_out;
+  uint64_t addrs_received;     /* entries in Addrs messages */
+  uint64_t addrs_rate_limited; /* entries dropped by the per-peer token bucket */
+  uint64_t addrs_relayed;      /* entries forwarded to other peers */
+  uint64_t getaddrs_answered, getaddrs_ignored;
+  uint64_t dials, dials_failed, feelers, seed_queries, evictions;
 } pqnet_node_stats;
 const pqnet_node_stats *pqnet_node_get_stats(const pqnet_node *node);
 /* Channel key changes (PROTOCOL.md §5) over the node's lifetime. */

@@ -101,10 +101,23 @@ struct pqnet_shell {
 
 /* ---- small helpers ---- */
 
-uint64_t pqnet_shell_now_ms(void) {
+static uint64_t clock_ms(clockid_t id) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(id, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t pqnet_shell_now_ms(void) {
+  /* Wall time at the first call, advanced by the monotonic clock: Unix
+   * milliseconds that never go backwards when the wall clock is stepped. */
+  static uint64_t offset;
+  static int have_offset;
+  uint64_t mono = clock_ms(CLOCK_MONOTONIC);
+  if (!have_offset) {
+    offset = clock_ms(CLOCK_REALTIME) - mono;
+    have_offset = 1;
+  }
+  return mono + offset;
 }
 
 static void shell_log(pqnet_shell *sh, int level, const char *fmt, ...) {
@@ -314,6 +327,7 @@ static void arm_wake(pqnet_shell *sh, uint64_t at) {
 }
 
 static void start_dial(pqnet_shell *sh, const pqnet_addr *addr);
+static void do_resolve(pqnet_shell *sh, const char *host, uint16_t port);
 
 static void handle_action(pqnet_shell *sh, const pqnet_action *act) {
   sconn *c;
@@ -330,6 +344,9 @@ static void handle_action(pqnet_shell *sh, const pqnet_action *act) {
     if (c) begin_close(sh, c);
     return;
   case PQNET_ACT_WAKE: arm_wake(sh, act->at); return;
+  case PQNET_ACT_RESOLVE:
+    if (!sh->shutting_down) do_resolve(sh, (const char *)act->data, act->addr.port);
+    return;
   case PQNET_ACT_NONE: return;
   }
 }
@@ -634,6 +651,35 @@ static int resolve(pqnet_shell *sh, const char *hostport, int passive, struct ad
     return PQNET_ERR_IO;
   }
   return 0;
+}
+
+/* RESOLVE: every A and AAAA record of host, reported to the node.
+ * (Blocking getaddrinfo; an asynchronous evdns resolver replaces it.) */
+static void do_resolve(pqnet_shell *sh, const char *host, uint16_t port) {
+  char hp[HOST_MAX + 16];
+  struct addrinfo *res = NULL, *ai;
+  pqnet_addr addrs[64];
+  size_t n = 0;
+  snprintf(hp, sizeof hp, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, (unsigned)port);
+  if (resolve(sh, hp, 0, &res) == 0) {
+    for (ai = res; ai && n < 64; ai = ai->ai_next) {
+      pqnet_addr a;
+      if (ai->ai_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ai->ai_addr;
+        pqnet_addr_from_bytes(&a, (const uint8_t *)&sin->sin_addr, 4, port);
+      } else if (ai->ai_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ai->ai_addr;
+        pqnet_addr_from_bytes(&a, (const uint8_t *)&sin6->sin6_addr, 16, port);
+      } else {
+        continue;
+      }
+      int dup = 0;
+      for (size_t i = 0; i < n; i++) dup |= pqnet_addr_equal(&addrs[i], &a);
+      if (!dup) addrs[n++] = a;
+    }
+    freeaddrinfo(res);
+  }
+  NODE_CALL(sh, pqnet_node_resolved(sh->node, host, addrs, n, pqnet_shell_now_ms()));
 }
 
 int pqnet_shell_listen(pqnet_shell *sh, const char *hostport) {

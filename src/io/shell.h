@@ -24,7 +24,7 @@
  * pqnet_node_poll until it returns 0.
  *
  * Connection ids are allocated here: a 64-bit counter from 1, never reused.
- * Time is CLOCK_MONOTONIC in milliseconds (pqnet_shell_now_ms).
+ * Time is Unix milliseconds advanced monotonically (pqnet_shell_now_ms).
  *
  * Connection objects are never freed inside their own callbacks: a finished
  * connection is unlinked, marked dead and freed by a reaper event at the next
@@ -72,8 +72,10 @@ typedef struct pqnet_shell pqnet_shell;
 /* Fill cfg with the defaults above and no log sink. */
 void pqnet_shell_config_default(pqnet_shell_config *cfg);
 
-/* Monotonic milliseconds (CLOCK_MONOTONIC): the "now" of every node call the
- * shell makes. Callers that call into the node themselves should use it. */
+/* Unix milliseconds that never go backwards (the wall clock read once, then
+ * advanced by CLOCK_MONOTONIC): the "now" of every node call the shell makes.
+ * Callers that call into the node themselves should use it. Not thread-safe
+ * on its very first call. */
 uint64_t pqnet_shell_now_ms(void);
 
 /* Create a shell driving node on base. cfg is copied (NULL: defaults; zero

@@ -21,56 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/node_impl.h"
 #include "pqnet/error.h"
 #include "session/identity.h"
-#include "session/session.h"
 #include "wire/msg.h"
-
-#define NO_DEADLINE UINT64_MAX
-
-struct conn;
-typedef struct admit_ctx {
-  pqnet_node *n;
-  struct conn *c;
-} admit_ctx;
-
-typedef struct conn {
-  uint64_t id;
-  admit_ctx actx; /* what the session's admit callback gets */
-  pqnet_addr addr;
-  pqnet_direction dir;
-  pqnet_session sess;
-  int open;    /* handshake completed */
-  int closing; /* CLOSE action queued; waiting for pqnet_node_closed */
-  uint64_t created, since;
-  uint64_t hs_deadline, next_ping, pong_deadline;
-  uint64_t ping_nonce, ping_sent;
-  uint64_t srtt;
-  pqnet_hello hello;
-  int have_hello;
-  uint64_t bytes_in, bytes_out;
-} conn;
-
-typedef struct action_node {
-  pqnet_action act;
-  uint8_t *owned; /* SEND data */
-} action_node;
-
-struct pqnet_node {
-  pqnet_node_config cfg;
-  const pqnet_identity *id;
-  const pqnet_rng *rng;
-  pqnet_node_callbacks cb;
-  conn **conns;
-  size_t nconns, cap_conns;
-  action_node *q; /* FIFO of actions */
-  size_t q_head, q_len, q_cap;
-  uint8_t *last_polled; /* data of the last SEND returned by poll */
-  uint64_t announced_deadline;
-  pqnet_node_stats stats;
-  uint64_t unknown_control;
-  uint64_t closed_rekeys; /* rekeys of sessions already removed */
-};
 
 const char *pqnet_reason_name(int reason) {
   static const char *const names[PQNET_REASON_MAX_] = {
@@ -110,9 +64,42 @@ void pqnet_node_config_default(pqnet_node_config *cfg) {
   cfg->send_queue_max = 8u * 1024 * 1024;
   cfg->rekey_frames = (uint64_t)1 << 20;
   cfg->rekey_bytes = (uint64_t)1 << 30;
+  cfg->policy.allow_loopback = 1; /* devnet */
+  cfg->policy.allow_private = 1;
+  cfg->min_outbound = 8;
+  cfg->max_outbound = 16;
+  cfg->max_inbound = 117;
+  cfg->discovery_tick_ms = 30000;
+  cfg->dials_per_tick = 4;
+  cfg->feeler_interval_ms = 120000;
+  cfg->connection_timeout_ms = 10000;
+  cfg->seed_retry_ms = 300000;
+  cfg->addr_rate_milli = 100;
+  cfg->addr_burst = 1000;
+  cfg->getaddrs_cache_ms = 24u * 3600 * 1000;
+  cfg->relay_fanout = 2;
+  cfg->default_port = 7071;
 }
 
-static void node_log(pqnet_node *n, int level, const char *fmt, ...) {
+uint32_t node_rand(pqnet_node *n, uint32_t bound) {
+  uint8_t b[4];
+  if (bound <= 1 || pqnet_rng_fill(n->rng, b, sizeof b) != 0) return 0;
+  uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+  return (uint32_t)(((uint64_t)v * bound) >> 32);
+}
+
+int node_send_msg(pqnet_node *n, conn *c, uint16_t protocol, uint8_t type, const uint8_t *body,
+                  size_t len) {
+  if (!c->open || c->closing) return PQNET_ERR_STATE;
+  int rc = pqnet_session_send(&c->sess, protocol, type, body, len);
+  if (rc == 0) {
+    n->stats.frames_out++;
+    flush(n, c);
+  }
+  return rc;
+}
+
+void node_log(pqnet_node *n, int level, const char *fmt, ...) {
   char buf[512];
   va_list ap;
   if (!n->cb.log) return;
@@ -124,7 +111,7 @@ static void node_log(pqnet_node *n, int level, const char *fmt, ...) {
 
 /* ---- action queue ---- */
 
-static int push_action(pqnet_node *n, const pqnet_action *a, uint8_t *owned) {
+int push_action(pqnet_node *n, const pqnet_action *a, uint8_t *owned) {
   if (n->q_len == n->q_cap) {
     size_t cap = n->q_cap ? n->q_cap * 2 : 16;
     action_node *q = malloc(cap * sizeof *q);
@@ -146,7 +133,7 @@ static int push_action(pqnet_node *n, const pqnet_action *a, uint8_t *owned) {
 }
 
 /* Move the session's pending output into a SEND action. */
-static void flush(pqnet_node *n, conn *c) {
+void flush(pqnet_node *n, conn *c) {
   size_t len;
   uint8_t *data = pqnet_session_take_output(&c->sess, &len);
   if (!data) return;
@@ -204,18 +191,19 @@ static void conn_closed(pqnet_node *n, conn *c, int reason, const char *text) {
     n->stats.handshakes_failed++;
     if (reason >= 0 && reason < PQNET_REASON_MAX_) n->stats.handshakes_failed_by_reason[reason]++;
   }
+  disc_on_closed(n, c, reason, n->now);
   char addr[PQNET_ADDR_STRLEN];
   node_log(n, 3, "%s conn=%llu addr=%s reason=%s: %s",
            c->open ? "peer disconnected" : "handshake failed", (unsigned long long)c->id,
            pqnet_addr_format(&c->addr, addr, sizeof addr), pqnet_reason_name(reason), text);
-  if (n->cb.peer_disconnected) {
+  if (n->cb.peer_disconnected && !c->feeler) {
     pqnet_peer_info info;
     fill_info(c, &info);
     n->cb.peer_disconnected(n->cb.ctx, &info, reason, text ? text : "");
   }
 }
 
-static void close_conn(pqnet_node *n, conn *c, int reason, const char *text) {
+void close_conn(pqnet_node *n, conn *c, int reason, const char *text) {
   pqnet_session_close(&c->sess, reason, text);
   conn_closed(n, c, reason, text ? text : pqnet_reason_name(reason));
 }
@@ -238,7 +226,7 @@ static int admit(void *ctx, const uint8_t peer_id[PQNET_PEER_ID_LEN]) {
 /* ---- deadlines ---- */
 
 uint64_t pqnet_node_next_deadline(const pqnet_node *n) {
-  uint64_t t = NO_DEADLINE;
+  uint64_t t = disc_next_deadline(n);
   for (size_t i = 0; i < n->nconns; i++) {
     const conn *c = n->conns[i];
     if (c->closing) continue;
@@ -303,6 +291,7 @@ static void on_control(pqnet_node *n, conn *c, const pqnet_msg *m, uint64_t now)
       return;
     }
     c->have_hello = 1;
+    disc_on_hello(n, c, now);
     if (n->cb.peer_hello) {
       pqnet_peer_info info;
       fill_info(c, &info);
@@ -336,12 +325,14 @@ static void on_open(pqnet_node *n, conn *c, uint64_t now) {
   long len = pqnet_hello_encode(body, sizeof body, &h);
   if (len > 0)
     pqnet_session_send(&c->sess, PQNET_PROTO_CONTROL, PQNET_CTL_HELLO, body, (size_t)len);
+  flush(n, c);
+  disc_on_open(n, c, now);
   char hex[65], addr[PQNET_ADDR_STRLEN];
   node_log(n, 3, "peer connected conn=%llu addr=%s dir=%s peer_id=%s", (unsigned long long)c->id,
            pqnet_addr_format(&c->addr, addr, sizeof addr),
            c->dir == PQNET_OUTBOUND ? "outbound" : "inbound",
            pqnet_peer_id_hex(c->sess.peer_id, hex, sizeof hex));
-  if (n->cb.peer_connected) {
+  if (n->cb.peer_connected && !c->feeler) {
     pqnet_peer_info info;
     fill_info(c, &info);
     n->cb.peer_connected(n->cb.ctx, &info);
@@ -371,6 +362,11 @@ int pqnet_node_new(const pqnet_node_config *cfg, const pqnet_identity *id, const
   n->rng = rng;
   if (cb) n->cb = *cb;
   n->announced_deadline = NO_DEADLINE;
+  int rc = disc_init(n);
+  if (rc) {
+    free(n);
+    return rc;
+  }
   *out = n;
   return 0;
 }
@@ -382,14 +378,21 @@ void pqnet_node_del(pqnet_node *n) {
   for (size_t i = 0; i < n->q_len; i++) free(n->q[(n->q_head + i) % n->q_cap].owned);
   free(n->q);
   free(n->last_polled);
+  disc_free(n);
   free(n);
 }
 
 int pqnet_node_connected(pqnet_node *n, uint64_t id, const pqnet_addr *addr, pqnet_direction dir,
                          uint64_t now) {
   if (!n || id == 0 || !addr || find(n, id)) return PQNET_ERR_INVALID_ARG;
-  if (n->nconns >= n->cfg.max_connections) {
-    pqnet_action a = {.type = PQNET_ACT_CLOSE, .conn = id, .reason = PQNET_REASON_TOO_MANY_PEERS};
+  if (now > n->now) n->now = now;
+  int refuse = n->nconns >= n->cfg.max_connections ? PQNET_REASON_TOO_MANY_PEERS : 0;
+  if (!refuse && dir == PQNET_INBOUND) refuse = disc_admit_inbound(n, now);
+  if (refuse) {
+    char buf[PQNET_ADDR_STRLEN];
+    node_log(n, 3, "refusing connection conn=%llu addr=%s reason=%s", (unsigned long long)id,
+             pqnet_addr_format(addr, buf, sizeof buf), pqnet_reason_name(refuse));
+    pqnet_action a = {.type = PQNET_ACT_CLOSE, .conn = id, .reason = refuse};
     push_action(n, &a, NULL);
     return PQNET_ERR_TOO_LARGE;
   }
@@ -408,7 +411,10 @@ int pqnet_node_connected(pqnet_node *n, uint64_t id, const pqnet_addr *addr, pqn
   c->created = now;
   c->hs_deadline = now + n->cfg.handshake_timeout_ms;
   c->next_ping = c->pong_deadline = NO_DEADLINE;
+  c->addr_tokens = (uint64_t)n->cfg.addr_burst * 1000 / 10; /* a new peer starts with 10% */
+  c->addr_refill = now;
   n->conns[n->nconns++] = c;
+  if (dir == PQNET_OUTBOUND) disc_on_connected(n, c, now);
 
   c->actx.n = n;
   c->actx.c = c;
@@ -440,6 +446,7 @@ int pqnet_node_connected(pqnet_node *n, uint64_t id, const pqnet_addr *addr, pqn
 int pqnet_node_received(pqnet_node *n, uint64_t id, const uint8_t *data, size_t len, uint64_t now) {
   conn *c = n ? find(n, id) : NULL;
   if (!c) return PQNET_ERR_STATE;
+  if (now > n->now) n->now = now;
   c->bytes_in += len;
   n->stats.bytes_in += len;
   while (len > 0 && !c->closing) {
@@ -454,6 +461,8 @@ int pqnet_node_received(pqnet_node *n, uint64_t id, const uint8_t *data, size_t 
       n->stats.frames_in++;
       if (ev.msg.protocol == PQNET_PROTO_CONTROL)
         on_control(n, c, &ev.msg, now);
+      else if (ev.msg.protocol == PQNET_PROTO_DISCOVERY)
+        disc_on_message(n, c, &ev.msg, now);
       else if (n->cb.message)
         n->cb.message(n->cb.ctx, c->id, ev.msg.protocol, ev.msg.type, ev.msg.body, ev.msg.len);
       break;
@@ -467,9 +476,9 @@ int pqnet_node_received(pqnet_node *n, uint64_t id, const uint8_t *data, size_t 
 }
 
 int pqnet_node_closed(pqnet_node *n, uint64_t id, uint64_t now) {
-  (void)now;
   conn *c = n ? find(n, id) : NULL;
   if (!c) return PQNET_ERR_STATE;
+  if (now > n->now) n->now = now;
   if (!c->closing) {
     /* The peer hung up (or the transport failed) before we decided to. */
     pqnet_session_close(&c->sess, PQNET_REASON_CLOSED, NULL);
@@ -478,11 +487,12 @@ int pqnet_node_closed(pqnet_node *n, uint64_t id, uint64_t now) {
       n->stats.handshakes_failed++;
       n->stats.handshakes_failed_by_reason[PQNET_REASON_CLOSED]++;
     }
+    disc_on_closed(n, c, PQNET_REASON_CLOSED, now);
     char addr[PQNET_ADDR_STRLEN];
     node_log(n, 3, "%s conn=%llu addr=%s reason=transport-closed",
              c->open ? "peer disconnected" : "handshake failed", (unsigned long long)c->id,
              pqnet_addr_format(&c->addr, addr, sizeof addr));
-    if (n->cb.peer_disconnected) {
+    if (n->cb.peer_disconnected && !c->feeler) {
       pqnet_peer_info info;
       fill_info(c, &info);
       n->cb.peer_disconnected(n->cb.ctx, &info, PQNET_REASON_CLOSED,
@@ -495,15 +505,9 @@ int pqnet_node_closed(pqnet_node *n, uint64_t id, uint64_t now) {
   return 0;
 }
 
-void pqnet_node_dial_failed(pqnet_node *n, const pqnet_addr *addr, uint64_t now) {
-  (void)now;
-  char buf[PQNET_ADDR_STRLEN];
-  if (!n || !addr) return;
-  node_log(n, 1, "dial failed addr=%s", pqnet_addr_format(addr, buf, sizeof buf));
-}
-
 void pqnet_node_tick(pqnet_node *n, uint64_t now) {
   if (!n) return;
+  if (now > n->now) n->now = now;
   /* Every tick ends with a WAKE for the next deadline, even an unchanged one,
    * so a driver whose timer fired early is re-armed. */
   n->announced_deadline = NO_DEADLINE;
@@ -530,14 +534,8 @@ void pqnet_node_tick(pqnet_node *n, uint64_t now) {
       flush(n, c);
     }
   }
+  disc_tick(n, now);
   announce_deadline(n);
-}
-
-int pqnet_node_dial(pqnet_node *n, const pqnet_addr *addr, uint64_t now) {
-  (void)now;
-  if (!n || !addr) return PQNET_ERR_INVALID_ARG;
-  pqnet_action a = {.type = PQNET_ACT_DIAL, .addr = *addr};
-  return push_action(n, &a, NULL);
 }
 
 int pqnet_node_send(pqnet_node *n, uint64_t id, uint16_t protocol, uint8_t type,
@@ -546,17 +544,13 @@ int pqnet_node_send(pqnet_node *n, uint64_t id, uint16_t protocol, uint8_t type,
   if (!n || protocol == PQNET_PROTO_CONTROL || (!body && len)) return PQNET_ERR_INVALID_ARG;
   conn *c = find(n, id);
   if (!c || !c->open || c->closing) return PQNET_ERR_STATE;
-  int rc = pqnet_session_send(&c->sess, protocol, type, body, len);
-  if (rc) return rc;
-  n->stats.frames_out++;
-  flush(n, c);
-  return 0;
+  return node_send_msg(n, c, protocol, type, body, len);
 }
 
 int pqnet_node_disconnect(pqnet_node *n, uint64_t id, int reason, const char *text, uint64_t now) {
-  (void)now;
   conn *c = n ? find(n, id) : NULL;
   if (!c || c->closing) return PQNET_ERR_STATE;
+  if (now > n->now) n->now = now;
   close_conn(n, c, reason, text);
   announce_deadline(n);
   return 0;
@@ -564,11 +558,11 @@ int pqnet_node_disconnect(pqnet_node *n, uint64_t id, int reason, const char *te
 
 void pqnet_node_shutdown(pqnet_node *n, uint64_t now) {
   if (!n) return;
+  if (now > n->now) n->now = now;
   for (size_t i = 0; i < n->nconns; i++)
     if (!n->conns[i]->closing)
       close_conn(n, n->conns[i], PQNET_REASON_SHUTDOWN, "node shutting down");
   announce_deadline(n);
-  (void)now;
 }
 
 int pqnet_node_poll(pqnet_node *n, pqnet_action *act) {

@@ -37,7 +37,7 @@ static fixture *fx_new(uint64_t seed, const pqnet_node_config *ca, const pqnet_n
 static void fx_free(fixture *f) {
   memnode_free(&f->a);
   memnode_free(&f->b);
-  pqnet_rng_det_free(&f->net.chunk_rng);
+  memnet_free(&f->net);
   free(f);
 }
 
@@ -494,7 +494,7 @@ static void test_self_connection(void **s) {
   assert_int_equal(pqnet_node_get_stats(a.node)->handshakes_failed_by_reason[PQNET_REASON_SELF], 2);
   assert_int_equal(pqnet_node_connection_count(a.node), 0);
   memnode_free(&a);
-  pqnet_rng_det_free(&net.chunk_rng);
+  memnet_free(&net);
 }
 
 /* §9: a second session with an already-connected PeerId is refused; the
@@ -584,7 +584,7 @@ static void test_other_sessions_carry_on(void **s) {
   memnode_free(&hub);
   memnode_free(&p1);
   memnode_free(&p2);
-  pqnet_rng_det_free(&net.chunk_rng);
+  memnet_free(&net);
 }
 
 /* The embedder API refuses what it must. */

@@ -1,0 +1,134 @@
+/*
+ * Internals of the node core shared by node.c (sessions, heartbeat, actions)
+ * and discovery.c (address exchange, dialing policy, seeds). Not public.
+ */
+#ifndef PQNET_NODE_IMPL_H
+#define PQNET_NODE_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addrman/addrman.h"
+#include "pqnet/node.h"
+#include "session/session.h"
+#include "wire/msg.h"
+
+#define NO_DEADLINE UINT64_MAX
+
+struct conn;
+typedef struct admit_ctx {
+  pqnet_node *n;
+  struct conn *c;
+} admit_ctx;
+
+typedef struct conn {
+  uint64_t id;
+  admit_ctx actx; /* what the session's admit callback gets */
+  pqnet_addr addr;
+  pqnet_direction dir;
+  pqnet_session sess;
+  int open;    /* handshake completed */
+  int closing; /* CLOSE action queued; waiting for pqnet_node_closed */
+  uint64_t created, since;
+  uint64_t hs_deadline, next_ping, pong_deadline;
+  uint64_t ping_nonce, ping_sent;
+  uint64_t srtt;
+  pqnet_hello hello;
+  int have_hello;
+  uint64_t bytes_in, bytes_out;
+  /* discovery */
+  int feeler;            /* outbound test connection: close once open */
+  pqnet_addr dialable;   /* the peer's listening address (outbound: addr) */
+  uint64_t addr_tokens;  /* token bucket for received addresses, x1000 */
+  uint64_t addr_refill;  /* last refill time (ms) */
+  int getaddrs_answered; /* we answered one GetAddrs on this session */
+  int getaddrs_sent;     /* we asked this peer; its next Addrs is the answer */
+} conn;
+
+typedef struct action_node {
+  pqnet_action act;
+  uint8_t *owned; /* SEND data, RESOLVE host */
+} action_node;
+
+typedef struct pending_dial {
+  pqnet_addr addr;
+  uint64_t started;
+  int feeler;
+} pending_dial;
+
+#define MAX_PENDING_DIALS 64
+#define MAX_SELF_ADDRS    8
+
+/* A GetAddrs answer, reused for every requester of one address family until
+ * it expires, so repeated asks learn nothing new (PROTOCOL.md §10.3). */
+typedef struct addr_cache {
+  uint64_t expires;
+  size_t table_size; /* address book size when it was taken */
+  pqnet_addr_info *entries;
+  size_t n;
+} addr_cache;
+
+/* Addresses this node relayed recently: each is relayed once per period, so
+ * relays cannot loop (PROTOCOL.md §10.4). A ring of hashes. */
+#define RELAYED_RING 1024
+typedef struct relayed_ring {
+  uint64_t hash[RELAYED_RING];
+  uint64_t when[RELAYED_RING];
+  size_t next;
+} relayed_ring;
+
+struct pqnet_node {
+  pqnet_node_config cfg;
+  const pqnet_identity *id;
+  const pqnet_rng *rng;
+  pqnet_node_callbacks cb;
+  struct conn **conns;
+  size_t nconns, cap_conns;
+  action_node *q; /* FIFO of actions */
+  size_t q_head, q_len, q_cap;
+  uint8_t *last_polled; /* data of the last action returned by poll */
+  uint64_t announced_deadline;
+  pqnet_node_stats stats;
+  uint64_t unknown_control;
+  uint64_t closed_rekeys; /* rekeys of sessions already removed */
+  uint64_t now;           /* the latest time any call passed in */
+
+  /* discovery */
+  pqnet_addrman *am;
+  int started;
+  pending_dial pending[MAX_PENDING_DIALS];
+  size_t npending;
+  pqnet_addr self_addrs[MAX_SELF_ADDRS]; /* addresses that turned out to be us */
+  size_t nself;
+  uint64_t next_discovery, next_feeler, seed_deadline, seeds_queried_at;
+  uint64_t seed_wait_until; /* before this, only an empty book queries seeds */
+  addr_cache cache[2]; /* [0] IPv4 requesters, [1] IPv6 */
+  relayed_ring relayed;
+};
+
+/* node.c */
+void node_log(pqnet_node *n, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int push_action(pqnet_node *n, const pqnet_action *a, uint8_t *owned);
+void flush(pqnet_node *n, conn *c);
+void close_conn(pqnet_node *n, conn *c, int reason, const char *text);
+/* Send a message on an open session and move it to the action queue. */
+int node_send_msg(pqnet_node *n, conn *c, uint16_t protocol, uint8_t type, const uint8_t *body,
+                  size_t len);
+uint32_t node_rand(pqnet_node *n, uint32_t bound);
+
+/* discovery.c */
+int disc_init(pqnet_node *n);
+void disc_free(pqnet_node *n);
+/* An outbound TCP connection came up: take it off the pending list. */
+void disc_on_connected(pqnet_node *n, conn *c, uint64_t now);
+/* An inbound connection arrived: 0 to accept, or a reason to refuse (after
+ * trying to evict a less useful inbound peer). */
+int disc_admit_inbound(pqnet_node *n, uint64_t now);
+void disc_on_open(pqnet_node *n, conn *c, uint64_t now);
+void disc_on_hello(pqnet_node *n, conn *c, uint64_t now);
+void disc_on_message(pqnet_node *n, conn *c, const pqnet_msg *m, uint64_t now);
+void disc_on_closed(pqnet_node *n, conn *c, int reason, uint64_t now);
+void disc_tick(pqnet_node *n, uint64_t now);
+uint64_t disc_next_deadline(const pqnet_node *n);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * Discovery over the in-memory network (PROTOCOL.md §10): many nodes that
+ * know only a seed's host name converge to their outbound target, learn late
+ * joiners, survive the seed going away; the token bucket, GetAddrs caps and
+ * caching, and the 3-node acceptance of DESIGN.md §1.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "addrman/addrman.h"
+#include "memnet.h"
+#include "node/node_impl.h"
+#include "wire/addr_msg.h"
+
+#define TICK_MS 30000
+
+typedef struct swarm {
+  memnet net;
+  memnode *nodes;
+  size_t n;
+} swarm;
+
+/* Node 0 is the seed ("seed.test"); every node k listens on 127.k.k.1. */
+static void swarm_init(swarm *s, size_t n, uint64_t seed, uint32_t min_out) {
+  memnet_init(&s->net, seed);
+  s->n = n;
+  s->nodes = calloc(n + 4, sizeof *s->nodes);
+  assert_non_null(s->nodes);
+  pqnet_addr seed_addr = memnet_addr(1);
+  memnet_dns(&s->net, "seed.test", &seed_addr, 1);
+  for (size_t k = 0; k < n + 4; k++) {
+    pqnet_node_config cfg;
+    pqnet_node_config_default(&cfg);
+    cfg.advertise = memnet_addr((unsigned)k + 1);
+    cfg.listen_port = cfg.advertise.port;
+    cfg.min_outbound = min_out;
+    cfg.max_outbound = min_out + 4;
+    cfg.feeler_interval_ms = 0;
+    if (k != 0) {
+      snprintf(cfg.seeds[0], sizeof cfg.seeds[0], "seed.test");
+      cfg.nseeds = 1;
+    }
+    memnode_init(&s->nodes[k], seed * 1000 + k, &cfg);
+  }
+}
+
+static void swarm_start(swarm *s, size_t k) {
+  memnet_add(&s->net, &s->nodes[k]);
+  pqnet_node_start(s->nodes[k].node, s->net.now);
+  memnet_pump(&s->net);
+}
+
+static void swarm_free(swarm *s) {
+  for (size_t k = 0; k < s->n + 4; k++) memnode_free(&s->nodes[k]);
+  free(s->nodes);
+  memnet_free(&s->net);
+}
+
+static size_t outbound(memnode *m) {
+  return pqnet_node_peer_count(m->node, PQNET_OUTBOUND);
+}
+
+static int knows(memnode *m, const pqnet_addr *a) {
+  pqnet_addr_info info;
+  return pqnet_addrman_find(pqnet_node_addrman(m->node), a, &info) == 0;
+}
+
+/* Ticks of virtual time until every online non-seed node (1..count-1) has
+ * at least `want` outbound sessions; -1 if not within max_ticks. (The seed
+ * itself needs no outbound: everyone is already connected to it.) */
+static int ticks_until_target(swarm *s, size_t count, size_t want, int max_ticks) {
+  for (int t = 0; t <= max_ticks; t++) {
+    size_t ok = 0;
+    for (size_t k = 1; k < count; k++) ok += s->nodes[k].offline || outbound(&s->nodes[k]) >= want;
+    if (ok == count - 1) return t;
+    memnet_advance(&s->net, TICK_MS);
+  }
+  return -1;
+}
+
+/* 1 seed + 30 nodes that know only the seed's name: all reach min_outbound. */
+static void test_thirty_nodes_converge(void **state) {
+  (void)state;
+  swarm s;
+  swarm_init(&s, 31, 1, 8);
+  for (size_t k = 0; k < 31; k++) swarm_start(&s, k);
+  int ticks = ticks_until_target(&s, 31, 8, 6);
+  print_message("30 non-seed nodes reached 8 outbound peers after %d discovery ticks\n", ticks);
+  assert_true(ticks >= 0 && ticks <= 4);
+  /* No node is special: the seed is one peer among many. */
+  assert_true(pqnet_node_peer_count(s.nodes[0].node, -1) >= 8);
+  for (size_t k = 1; k < 31; k++) {
+    assert_true(pqnet_node_peer_count(s.nodes[k].node, -1) >= 8);
+    assert_true(pqnet_node_get_stats(s.nodes[k].node)->seed_queries <= 2);
+  }
+  /* A node joining later becomes known to every other node. */
+  swarm_start(&s, 31);
+  memnet_advance(&s.net, 3 * TICK_MS);
+  pqnet_addr late = memnet_addr(32);
+  size_t known = 0;
+  for (size_t k = 0; k < 31; k++) known += knows(&s.nodes[k], &late);
+  print_message("late joiner known to %zu of 31 nodes after 3 ticks\n", known);
+  assert_true(known >= 29);
+  assert_true(outbound(&s.nodes[31]) >= 8);
+  /* The seed goes away: the others stay connected and refill their slots. */
+  memnet_remove(&s.net, &s.nodes[0]);
+  memnet_advance(&s.net, 2 * TICK_MS);
+  for (size_t k = 1; k < 32; k++) {
+    assert_true(outbound(&s.nodes[k]) >= 8);
+    assert_true(pqnet_node_peer_count(s.nodes[k].node, -1) >= 8);
+  }
+  swarm_free(&s);
+}
+
+/* DESIGN.md acceptance: 1 seed, 2 non-seeds; both non-seeds end with more
+ * than one peer. */
+static void test_three_nodes(void **state) {
+  (void)state;
+  swarm s;
+  swarm_init(&s, 3, 2, 8);
+  for (size_t k = 0; k < 3; k++) swarm_start(&s, k);
+  memnet_advance(&s.net, 3 * TICK_MS);
+  assert_true(pqnet_node_peer_count(s.nodes[1].node, -1) >= 2);
+  assert_true(pqnet_node_peer_count(s.nodes[2].node, -1) >= 2);
+  swarm_free(&s);
+}
+
+/* The seeds are queried only when the book is empty, or when no known peer
+ * connected within connection_timeout. */
+static void test_seed_fallback(void **state) {
+  (void)state;
+  swarm s;
+  swarm_init(&s, 3, 3, 2);
+  swarm_start(&s, 0);
+  memnode *a = &s.nodes[1];
+  /* a knows one address that nobody answers at. */
+  pqnet_addr_info dead;
+  memset(&dead, 0, sizeof dead);
+  dead.addr = memnet_addr(200);
+  dead.last_seen = s.net.now / 1000;
+  assert_int_equal(
+      pqnet_addrman_add(pqnet_node_addrman(a->node), &dead, 1, &dead.addr, s.net.now / 1000), 1);
+  swarm_start(&s, 1);
+  assert_int_equal(pqnet_node_get_stats(a->node)->seed_queries, 0);
+  memnet_advance(&s.net, 9000);
+  assert_int_equal(pqnet_node_get_stats(a->node)->seed_queries, 0);
+  memnet_advance(&s.net, 2000); /* past connection_timeout (10 s) */
+  assert_int_equal(pqnet_node_get_stats(a->node)->seed_queries, 1);
+  assert_true(outbound(a) >= 1);
+  swarm_free(&s);
+}
+
+/* §10.2: unsolicited addresses beyond the token bucket are dropped and counted. */
+static void test_addr_rate_limit(void **state) {
+  (void)state;
+  swarm s;
+  swarm_init(&s, 2, 4, 1);
+  swarm_start(&s, 0);
+  swarm_start(&s, 1);
+  memnet_advance(&s.net, 1000);
+  memnode *a = &s.nodes[0], *b = &s.nodes[1];
+  assert_int_equal(pqnet_node_peer_count(b->node, -1), 1);
+  uint64_t peer;
+  assert_int_equal(pqnet_node_peers(b->node, &peer, 1), 1);
+  conn *c = NULL;
+  for (size_t i = 0; i < b->node->nconns; i++)
+    if (b->node->conns[i]->id == peer) c = b->node->conns[i];
+  assert_non_null(c);
+  /* b sends a 1000-entry Addrs to a, unsolicited. */
+  pqnet_compact_addr *v = calloc(1000, sizeof *v);
+  uint8_t *body = malloc(PQNET_ADDRS_MAX_LEN);
+  for (unsigned i = 0; i < 1000; i++) {
+    v[i].addr = memnet_addr(300 + i);
+    v[i].last_seen = s.net.now / 1000;
+  }
+  long len = pqnet_addrs_encode(body, PQNET_ADDRS_MAX_LEN, v, 1000);
+  assert_true(len > 0);
+  /* Three floods of 1000: the bucket (burst 1000, plus the 1000 granted for
+   * the answer to a's own GetAddrs) lets at most ~2100 through, 0.1/s after. */
+  uint64_t before = pqnet_node_get_stats(a->node)->addrs_rate_limited;
+  for (int round = 0; round < 3; round++) {
+    assert_int_equal(node_send_msg(b->node, c, PQNET_PROTO_DISCOVERY, 2, body, (size_t)len), 0);
+    memnet_pump(&s.net);
+  }
+  uint64_t limited = pqnet_node_get_stats(a->node)->addrs_rate_limited - before;
+  print_message("rate-limited %llu of 3000 unsolicited addresses\n", (unsigned long long)limited);
+  assert_true(limited >= 900);
+  assert_true(limited < 3000);
+  free(v);
+  free(body);
+  swarm_free(&s);
+}
+
+/* §10.3: a GetAddrs answer is at most 23% of the table, once per session, and
+ * the same list for every requester until the cache expires. */
+static void test_getaddrs_cap_and_cache(void **state) {
+  (void)state;
+  swarm s;
+  swarm_init(&s, 3, 5, 1);
+  memnode *a = &s.nodes[0];
+  pqnet_addr_info *infos = calloc(400, sizeof *infos);
+  for (unsigned i = 0; i < 400; i++) {
+    infos[i].addr = memnet_addr(1000 + i);
+    infos[i].last_seen = s.net.now / 1000;
+  }
+  pqnet_addr src = memnet_addr(999);
+  int added = pqnet_addrman_add(pqnet_node_addrman(a->node), infos, 400, &src, s.net.now / 1000);
+  assert_true(added > 100);
+  free(infos);
+  swarm_start(&s, 0);
+  swarm_start(&s, 1);
+  memnet_advance(&s.net, 1000);
+  const pqnet_node_stats *st = pqnet_node_get_stats(a->node);
+  assert_int_equal(st->getaddrs_answered, 1);
+  size_t nn, nt;
+  pqnet_addrman_size(pqnet_node_addrman(s.nodes[1].node), &nn, &nt);
+  /* 23% of a's ~400 plus a few unsolicited: well under half of a's table. */
+  print_message("node 1 learned %zu addresses from one answer of a %d-entry table\n", nn + nt,
+                added);
+  assert_true(nn + nt <= (size_t)added * 23 / 100 + 12);
+  assert_true(nn + nt >= 20);
+  /* A second session from another node gets the cached list: nothing new. */
+  swarm_start(&s, 2);
+  memnet_advance(&s.net, 1000);
+  assert_int_equal(st->getaddrs_answered, 2);
+  assert_int_equal(a->node->cache[0].table_size > 0, 1);
+  swarm_free(&s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_thirty_nodes_converge),  cmocka_unit_test(test_three_nodes),
+      cmocka_unit_test(test_seed_fallback),          cmocka_unit_test(test_addr_rate_limit),
+      cmocka_unit_test(test_getaddrs_cap_and_cache),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
