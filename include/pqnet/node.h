@@ -134,6 +134,8 @@ typedef struct pqnet_node_config {
   uint32_t addrman_new_buckets;   /* 0: addrman default (1024) */
   uint32_t addrman_tried_buckets; /* 0: addrman default (256) */
   uint32_t addrman_bucket_size;   /* 0: addrman default (64) */
+  uint32_t ban_seconds;           /* automatic ban for a protocol violation;
+                                     default 86400; 0: never ban automatically */
 } pqnet_node_config;
 
 /* Fill cfg with the defaults above; chain "devnet", zero genesis. */
@@ -154,6 +156,14 @@ typedef struct pqnet_peer_info {
   uint64_t bytes_in, bytes_out;
 } pqnet_peer_info;
 
+/* A ban: every address in addr/prefix_len (port ignored) until until_ms. */
+typedef struct pqnet_ban {
+  pqnet_addr addr;
+  uint8_t prefix_len; /* 32 (IPv4) or 128 (IPv6) for one address; less for a network */
+  uint64_t until_ms;
+  char reason[64];
+} pqnet_ban;
+
 typedef struct pqnet_node_callbacks {
   void *ctx;
   /* A session completed its handshake. */
@@ -171,6 +181,9 @@ typedef struct pqnet_node_callbacks {
   /* One log line: level 0 error, 1 warn, 2 info, 3 debug. Connects and
    * disconnects are logged at debug: the callbacks above report them. */
   void (*log)(void *ctx, int level, const char *msg);
+  /* The node banned a peer's address for a protocol violation (bad frame,
+   * bad signature, address spam, invalid gossip): persist it. */
+  void (*banned)(void *ctx, const pqnet_ban *ban);
 } pqnet_node_callbacks;
 
 typedef struct pqnet_node pqnet_node;
@@ -243,6 +256,20 @@ int pqnet_node_send(pqnet_node *node, uint64_t conn, uint16_t protocol, uint8_t 
 int pqnet_node_disconnect(pqnet_node *node, uint64_t conn, int reason, const char *text,
                           uint64_t now);
 
+/* Ban addr/prefix_len until until_ms (replacing an existing ban of the same
+ * network) and disconnect every peer inside it. Banned addresses are neither
+ * dialed, accepted, stored nor relayed. Returns 0, PQNET_ERR_INVALID_ARG
+ * (family or prefix), PQNET_ERR_TOO_LARGE (ban list full: 4096),
+ * PQNET_ERR_NOMEM. */
+int pqnet_node_ban(pqnet_node *node, const pqnet_addr *addr, unsigned prefix_len, uint64_t until_ms,
+                   const char *reason, uint64_t now);
+/* Lift a ban. Returns 0 or PQNET_ERR_STATE (no such ban). */
+int pqnet_node_unban(pqnet_node *node, const pqnet_addr *addr, unsigned prefix_len);
+/* 1 when addr falls in a ban still running at now. */
+int pqnet_node_is_banned(const pqnet_node *node, const pqnet_addr *addr, uint64_t now);
+/* Up to max current bans into out; returns how many there are. */
+size_t pqnet_node_bans(const pqnet_node *node, pqnet_ban *out, size_t max);
+
 /* Disconnect every session with PQNET_REASON_SHUTDOWN. */
 void pqnet_node_shutdown(pqnet_node *node, uint64_t now);
 
@@ -296,6 +323,7 @@ typedef struct pqnet_node_stats {
   uint64_t addrs_relayed;      /* entries forwarded to other peers */
   uint64_t getaddrs_answered, getaddrs_ignored;
   uint64_t dials, dials_failed, feelers, seed_queries, evictions;
+  uint64_t bans, refused_banned;
 } pqnet_node_stats;
 const pqnet_node_stats *pqnet_node_get_stats(const pqnet_node *node);
 /* Channel key changes (PROTOCOL.md §5) over the node's lifetime. */

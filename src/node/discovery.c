@@ -24,6 +24,7 @@
 #define RELAY_FRESH_S        600                   /* only addresses seen in the last 10 minutes */
 #define UNSOLICITED_SAMPLE   9  /* known addresses sent unsolicited on open (+ our own) */
 #define GETADDRS_PCT         23 /* share of the table one answer may reveal */
+#define ADDR_SPAM_LIMIT      10 /* x addr_burst dropped entries from one peer: ban */
 #define EVICT_PROTECT_GROUPS 4
 #define EVICT_PROTECT_RTT    8
 
@@ -144,13 +145,14 @@ static int group_taken(const pqnet_node *n, const pqnet_addr *a) {
 /* Exclusion for pqnet_addrman_select: never self, never twice, group rule. */
 static int exclude_for_dial(void *ctx, const pqnet_addr *a) {
   pqnet_node *n = ctx;
-  pqnet_node *m = (pqnet_node *)n;
-  return is_self(n, a) || find_pending(m, a) || connected_to(n, a) || group_taken(n, a);
+  return is_self(n, a) || find_pending(n, a) || connected_to(n, a) || group_taken(n, a) ||
+         pqnet_node_is_banned(n, a, n->now);
 }
 
 static int exclude_for_feeler(void *ctx, const pqnet_addr *a) {
   pqnet_node *n = ctx;
-  return is_self(n, a) || find_pending(n, a) || connected_to(n, a);
+  return is_self(n, a) || find_pending(n, a) || connected_to(n, a) ||
+         pqnet_node_is_banned(n, a, n->now);
 }
 
 /* ---- dialing ---------------------------------------------------------------- */
@@ -177,6 +179,7 @@ int pqnet_node_dial(pqnet_node *n, const pqnet_addr *addr, uint64_t now) {
   if (!n || !addr || (addr->family != 4 && addr->family != 6) || addr->port == 0)
     return PQNET_ERR_INVALID_ARG;
   if (now > n->now) n->now = now;
+  if (pqnet_node_is_banned(n, addr, now)) return PQNET_ERR_STATE;
   return start_dial(n, addr, 0, now);
 }
 
@@ -251,7 +254,9 @@ void pqnet_node_resolved(pqnet_node *n, const char *host, const pqnet_addr *addr
   }
   size_t added = 0, dialed = 0;
   for (size_t i = 0; i < cnt; i++) {
-    if (!pqnet_addr_allowed(&addrs[i], &n->cfg.policy) || is_self(n, &addrs[i])) continue;
+    if (!pqnet_addr_allowed(&addrs[i], &n->cfg.policy) || is_self(n, &addrs[i]) ||
+        pqnet_node_is_banned(n, &addrs[i], now))
+      continue;
     pqnet_addr_info info;
     memset(&info, 0, sizeof info);
     info.addr = addrs[i];
@@ -332,7 +337,8 @@ void disc_on_hello(pqnet_node *n, conn *c, uint64_t now) {
   pqnet_addr d = c->addr;
   d.port = c->hello.listen_port;
   c->dialable = d;
-  if (!pqnet_addr_allowed(&d, &n->cfg.policy) || is_self(n, &d)) return;
+  if (!pqnet_addr_allowed(&d, &n->cfg.policy) || is_self(n, &d) || pqnet_node_is_banned(n, &d, now))
+    return;
   pqnet_addr_info info;
   memset(&info, 0, sizeof info);
   info.addr = d;
@@ -407,7 +413,8 @@ static void relay(pqnet_node *n, conn *from, const pqnet_compact_addr *v, size_t
   size_t k = 0;
   for (size_t i = 0; i < cnt && k < RELAY_MAX; i++)
     if (v[i].last_seen + RELAY_FRESH_S >= secs(now) &&
-        pqnet_addr_allowed(&v[i].addr, &n->cfg.policy) && first_relay(n, &v[i].addr, now))
+        pqnet_addr_allowed(&v[i].addr, &n->cfg.policy) &&
+        !pqnet_node_is_banned(n, &v[i].addr, now) && first_relay(n, &v[i].addr, now))
       fresh[k++] = v[i];
   if (k == 0) return;
   conn *targets[64];
@@ -452,17 +459,31 @@ static void on_addrs(pqnet_node *n, conn *c, const pqnet_msg *m, uint64_t now) {
   for (size_t i = 0; i < cnt; i++) {
     if (c->addr_tokens < 1000) {
       n->stats.addrs_rate_limited += cnt - i;
+      c->addrs_dropped += cnt - i;
       cnt = i;
       break;
     }
     c->addr_tokens -= 1000;
-    if (!pqnet_addr_allowed(&v[i].addr, &n->cfg.policy) || is_self(n, &v[i].addr)) continue;
+    if (!pqnet_addr_allowed(&v[i].addr, &n->cfg.policy) || is_self(n, &v[i].addr) ||
+        pqnet_node_is_banned(n, &v[i].addr, now))
+      continue;
     if (v[i].last_seen > secs(now) + 600) v[i].last_seen = secs(now); /* from the future */
     memset(&infos[k], 0, sizeof infos[k]);
     infos[k].addr = v[i].addr;
     infos[k].services = v[i].services;
     infos[k].last_seen = v[i].last_seen;
     k++;
+  }
+  if (c->addrs_dropped > ADDR_SPAM_LIMIT * (uint64_t)n->cfg.addr_burst) {
+    /* Far beyond what the token bucket allows: spam, not gossip. */
+    free(infos);
+    free(v);
+    char why[80];
+    snprintf(why, sizeof why, "address spam: %llu addresses over the rate limit",
+             (unsigned long long)c->addrs_dropped);
+    node_ban_peer(n, c, why);
+    if (!c->closing) close_conn(n, c, PQNET_REASON_PROTOCOL, why);
+    return;
   }
   const pqnet_addr *source = c->dialable.family ? &c->dialable : &c->addr;
   if (k) pqnet_addrman_add(n->am, infos, k, source, secs(now));

@@ -79,6 +79,7 @@ void pqnet_node_config_default(pqnet_node_config *cfg) {
   cfg->getaddrs_cache_ms = 24u * 3600 * 1000;
   cfg->relay_fanout = 2;
   cfg->default_port = 7071;
+  cfg->ban_seconds = 86400;
 }
 
 uint32_t node_rand(pqnet_node *n, uint32_t bound) {
@@ -206,6 +207,7 @@ static void conn_closed(pqnet_node *n, conn *c, int reason, const char *text) {
 void close_conn(pqnet_node *n, conn *c, int reason, const char *text) {
   pqnet_session_close(&c->sess, reason, text);
   conn_closed(n, c, reason, text ? text : pqnet_reason_name(reason));
+  if (node_is_violation(reason)) node_ban_peer(n, c, text ? text : pqnet_reason_name(reason));
 }
 
 /* Admission of an authenticated PeerId (PROTOCOL.md §9): not ourselves, not
@@ -379,6 +381,7 @@ void pqnet_node_del(pqnet_node *n) {
   free(n->q);
   free(n->last_polled);
   disc_free(n);
+  bans_free(n);
   free(n);
 }
 
@@ -387,6 +390,10 @@ int pqnet_node_connected(pqnet_node *n, uint64_t id, const pqnet_addr *addr, pqn
   if (!n || id == 0 || !addr || find(n, id)) return PQNET_ERR_INVALID_ARG;
   if (now > n->now) n->now = now;
   int refuse = n->nconns >= n->cfg.max_connections ? PQNET_REASON_TOO_MANY_PEERS : 0;
+  if (!refuse && dir == PQNET_INBOUND && pqnet_node_is_banned(n, addr, now)) {
+    refuse = PQNET_REASON_BANNED;
+    n->stats.refused_banned++;
+  }
   if (!refuse && dir == PQNET_INBOUND) refuse = disc_admit_inbound(n, now);
   if (refuse) {
     char buf[PQNET_ADDR_STRLEN];
@@ -466,7 +473,11 @@ int pqnet_node_received(pqnet_node *n, uint64_t id, const uint8_t *data, size_t 
       else if (n->cb.message)
         n->cb.message(n->cb.ctx, c->id, ev.msg.protocol, ev.msg.type, ev.msg.body, ev.msg.len);
       break;
-    case PQNET_SEV_CLOSED: conn_closed(n, c, ev.reason, ev.text); break;
+    case PQNET_SEV_CLOSED:
+      conn_closed(n, c, ev.reason, ev.text);
+      /* Our own detection of the peer's fault, not the peer's Reject of us. */
+      if (!ev.remote && node_is_violation(ev.reason)) node_ban_peer(n, c, ev.text);
+      break;
     }
     if (used == 0 && ev.type == PQNET_SEV_NONE) break; /* cannot happen; stay safe */
   }
@@ -534,6 +545,7 @@ void pqnet_node_tick(pqnet_node *n, uint64_t now) {
       flush(n, c);
     }
   }
+  bans_expire(n, now);
   disc_tick(n, now);
   announce_deadline(n);
 }

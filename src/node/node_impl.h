@@ -37,12 +37,13 @@ typedef struct conn {
   int have_hello;
   uint64_t bytes_in, bytes_out;
   /* discovery */
-  int feeler;            /* outbound test connection: close once open */
-  pqnet_addr dialable;   /* the peer's listening address (outbound: addr) */
-  uint64_t addr_tokens;  /* token bucket for received addresses, x1000 */
-  uint64_t addr_refill;  /* last refill time (ms) */
-  int getaddrs_answered; /* we answered one GetAddrs on this session */
-  int getaddrs_sent;     /* we asked this peer; its next Addrs is the answer */
+  int feeler;             /* outbound test connection: close once open */
+  pqnet_addr dialable;    /* the peer's listening address (outbound: addr) */
+  uint64_t addr_tokens;   /* token bucket for received addresses, x1000 */
+  uint64_t addr_refill;   /* last refill time (ms) */
+  int getaddrs_answered;  /* we answered one GetAddrs on this session */
+  int getaddrs_sent;      /* we asked this peer; its next Addrs is the answer */
+  uint64_t addrs_dropped; /* entries over the token bucket, lifetime of the session */
 } conn;
 
 typedef struct action_node {
@@ -102,7 +103,9 @@ struct pqnet_node {
   size_t nself;
   uint64_t next_discovery, next_feeler, seed_deadline, seeds_queried_at;
   uint64_t seed_wait_until; /* before this, only an empty book queries seeds */
-  addr_cache cache[2]; /* [0] IPv4 requesters, [1] IPv6 */
+  addr_cache cache[2];      /* [0] IPv4 requesters, [1] IPv6 */
+  pqnet_ban *bans;          /* PQNET_MAX_BANS at most, unordered */
+  size_t nbans, cap_bans;
   relayed_ring relayed;
 };
 
@@ -115,6 +118,15 @@ void close_conn(pqnet_node *n, conn *c, int reason, const char *text);
 int node_send_msg(pqnet_node *n, conn *c, uint16_t protocol, uint8_t type, const uint8_t *body,
                   size_t len);
 uint32_t node_rand(pqnet_node *n, uint32_t bound);
+
+/* bans.c */
+#define PQNET_MAX_BANS 4096
+/* Ban the peer of c for a protocol violation (if automatic bans are on). */
+void node_ban_peer(pqnet_node *n, conn *c, const char *why);
+/* Reasons that are the peer's fault and earn a ban. */
+int node_is_violation(int reason);
+void bans_free(pqnet_node *n);
+void bans_expire(pqnet_node *n, uint64_t now);
 
 /* discovery.c */
 int disc_init(pqnet_node *n);

@@ -57,7 +57,12 @@ void memnode_init(memnode *m, uint64_t seed, const pqnet_node_config *cfg) {
     pqnet_node_config_default(&m->cfg);
   if (m->cfg.advertise.family) m->listen = m->cfg.advertise;
   if (getenv("MEMNET_VERBOSE")) m->verbose = atoi(getenv("MEMNET_VERBOSE"));
-  pqnet_node_callbacks cb = {m, on_connected, on_disconnected, on_message, on_hello, on_log};
+  pqnet_node_callbacks cb = {.ctx = m,
+                             .peer_connected = on_connected,
+                             .peer_disconnected = on_disconnected,
+                             .message = on_message,
+                             .peer_hello = on_hello,
+                             .log = on_log};
   if (pqnet_node_new(&m->cfg, m->id, &m->rng.rng, &cb, &m->node) != 0) abort();
 }
 

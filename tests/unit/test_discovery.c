@@ -17,6 +17,7 @@
 #include "addrman/addrman.h"
 #include "memnet.h"
 #include "node/node_impl.h"
+#include "pqnet/error.h"
 #include "wire/addr_msg.h"
 
 #define TICK_MS 30000
@@ -234,11 +235,57 @@ static void test_getaddrs_cap_and_cache(void **state) {
   swarm_free(&s);
 }
 
+/* Bans (PROTOCOL.md §9): a peer that sends garbage is banned and its address
+ * refused on the way in and never dialed; unban lifts it; bans expire. */
+static void test_bans(void **state) {
+  (void)state;
+  swarm s;
+  swarm_init(&s, 2, 6, 1);
+  swarm_start(&s, 0);
+  swarm_start(&s, 1);
+  memnet_advance(&s.net, 1000);
+  memnode *a = &s.nodes[0];
+  uint64_t peer;
+  assert_int_equal(pqnet_node_peers(a->node, &peer, 1), 1);
+  /* b's side sends a frame a cannot authenticate. */
+  uint8_t junk[40] = {0, 0, 0, 36, 'j', 'u', 'n', 'k'};
+  pqnet_node_received(a->node, peer, junk, sizeof junk, s.net.now);
+  memnet_pump(&s.net);
+  pqnet_addr baddr = memnet_addr(2);
+  assert_true(pqnet_node_is_banned(a->node, &baddr, s.net.now));
+  assert_int_equal(pqnet_node_get_stats(a->node)->bans, 1);
+  pqnet_ban ban;
+  assert_int_equal(pqnet_node_bans(a->node, &ban, 1), 1);
+  assert_int_equal(ban.prefix_len, 32);
+  assert_int_equal(ban.until_ms, s.net.now + 86400ull * 1000);
+  /* b keeps trying: every inbound attempt from its address is refused. */
+  memnet_advance(&s.net, 5 * TICK_MS);
+  assert_int_equal(pqnet_node_peer_count(a->node, -1), 0);
+  assert_true(pqnet_node_get_stats(a->node)->refused_banned >= 1);
+  /* a never dials a banned address. */
+  assert_int_equal(pqnet_node_dial(a->node, &baddr, s.net.now), PQNET_ERR_STATE);
+  /* Manual unban: b gets back in. */
+  assert_int_equal(pqnet_node_unban(a->node, &ban.addr, 32), 0);
+  assert_int_equal(pqnet_node_unban(a->node, &ban.addr, 32), PQNET_ERR_STATE);
+  memnet_advance(&s.net, 3 * TICK_MS);
+  assert_int_equal(pqnet_node_peer_count(a->node, -1), 1);
+  /* A network ban (/8 covers 127.*) disconnects and expires by itself. */
+  pqnet_addr net8 = memnet_addr(2);
+  assert_int_equal(pqnet_node_ban(a->node, &net8, 8, s.net.now + 60000, "test", s.net.now), 0);
+  memnet_pump(&s.net);
+  assert_int_equal(pqnet_node_peer_count(a->node, -1), 0);
+  assert_int_equal(pqnet_node_ban(a->node, &net8, 0, 1, "bad prefix", s.net.now),
+                   PQNET_ERR_INVALID_ARG);
+  memnet_advance(&s.net, 61000);
+  assert_false(pqnet_node_is_banned(a->node, &baddr, s.net.now));
+  swarm_free(&s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_thirty_nodes_converge),  cmocka_unit_test(test_three_nodes),
       cmocka_unit_test(test_seed_fallback),          cmocka_unit_test(test_addr_rate_limit),
-      cmocka_unit_test(test_getaddrs_cap_and_cache),
+      cmocka_unit_test(test_getaddrs_cap_and_cache), cmocka_unit_test(test_bans),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,7 +126,11 @@ static void peer_init(world *w, peer *p, uint64_t seed, uint16_t port, size_t se
   cfg.ping_interval_ms = 100;
   cfg.pong_timeout_ms = 5000;
   if (g_max_connections) cfg.max_connections = g_max_connections;
-  pqnet_node_callbacks cb = {p, on_connected, on_disconnected, on_message, NULL, on_log};
+  pqnet_node_callbacks cb = {.ctx = p,
+                             .peer_connected = on_connected,
+                             .peer_disconnected = on_disconnected,
+                             .message = on_message,
+                             .log = on_log};
   assert_int_equal(pqnet_node_new(&cfg, p->id, &p->rng.rng, &cb, &p->node), 0);
   pqnet_shell_config_default(&scfg);
   scfg.connect_timeout_ms = 2000;
