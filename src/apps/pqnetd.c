@@ -369,8 +369,11 @@ int main(int argc, char **argv) {
   ncfg.ping_interval_ms = o.ping_interval * 1000u;
   ncfg.pong_timeout_ms = o.pong_timeout * 1000u;
 
-  pqnet_node_callbacks cb = {NULL,       on_peer_connected, on_peer_disconnected,
-                             on_message, on_peer_hello,     on_core_log};
+  pqnet_node_callbacks cb = {.peer_connected = on_peer_connected,
+                             .peer_disconnected = on_peer_disconnected,
+                             .message = on_message,
+                             .peer_hello = on_peer_hello,
+                             .log = on_core_log};
   base = event_base_new();
   if (!base) {
     logmsg(LOG_ERROR, "cannot create the event loop");
