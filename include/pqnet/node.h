@@ -129,13 +129,22 @@ typedef struct pqnet_node_config {
   pqnet_addr advertise;           /* our dialable address if known (family 0: not) */
   char seeds[PQNET_MAX_SEEDS][PQNET_SEED_MAX + 1]; /* "host" or "host:port" */
   size_t nseeds;
-  int have_addrman_secret;        /* else drawn from the rng at creation */
-  uint8_t addrman_secret[32];     /* the peer store keeps it across restarts */
-  uint32_t addrman_new_buckets;   /* 0: addrman default (1024) */
-  uint32_t addrman_tried_buckets; /* 0: addrman default (256) */
-  uint32_t addrman_bucket_size;   /* 0: addrman default (64) */
-  uint32_t ban_seconds;           /* automatic ban for a protocol violation;
-                                     default 86400; 0: never ban automatically */
+  int have_addrman_secret;          /* else drawn from the rng at creation */
+  uint8_t addrman_secret[32];       /* the peer store keeps it across restarts */
+  uint32_t addrman_new_buckets;     /* 0: addrman default (1024) */
+  uint32_t addrman_tried_buckets;   /* 0: addrman default (256) */
+  uint32_t addrman_bucket_size;     /* 0: addrman default (64) */
+  uint32_t gossip_max_payload;      /* default cap per message, all topics; default 1 MiB */
+  uint32_t gossip_announce_min;     /* payloads at least this big are announced, then
+                                       fetched (each body crosses each link once);
+                                       default 1024 */
+  uint32_t gossip_seen_max;         /* seen-cache entries; default 16384 */
+  uint32_t gossip_seen_ttl_ms;      /* seen-cache age; default 600000 */
+  uint32_t gossip_keep_bytes;       /* bodies kept to serve fetches; default 32 MiB */
+  uint32_t gossip_fetch_timeout_ms; /* ask the next announcer after; default 5000 */
+  uint32_t gossip_backlog_max;      /* skip a peer whose unsent bytes exceed; 1 MiB */
+  uint32_t ban_seconds;             /* automatic ban for a protocol violation;
+                                       default 86400; 0: never ban automatically */
 } pqnet_node_config;
 
 /* Fill cfg with the defaults above; chain "devnet", zero genesis. */
@@ -184,7 +193,17 @@ typedef struct pqnet_node_callbacks {
   /* The node banned a peer's address for a protocol violation (bad frame,
    * bad signature, address spam, invalid gossip): persist it. */
   void (*banned)(void *ctx, const pqnet_ban *ban);
+  /* A gossip message not seen before arrived from conn. Return
+   * PQNET_GOSSIP_VALID to accept and relay it, PQNET_GOSSIP_IGNORE to drop it
+   * quietly (not relayed, no penalty: e.g. not yet checkable), or
+   * PQNET_GOSSIP_INVALID (not relayed; the sender is banned). payload is
+   * valid during the call only. NULL: every message is valid. */
+  int (*gossip)(void *ctx, uint64_t conn, uint16_t topic, const uint8_t *payload, size_t len);
 } pqnet_node_callbacks;
+
+#define PQNET_GOSSIP_VALID   1
+#define PQNET_GOSSIP_IGNORE  0
+#define PQNET_GOSSIP_INVALID (-1)
 
 typedef struct pqnet_node pqnet_node;
 
@@ -244,7 +263,8 @@ void pqnet_node_resolved(pqnet_node *node, const char *host, const pqnet_addr *a
  * operator interface. Owned by the node. */
 struct pqnet_addrman *pqnet_node_addrman(pqnet_node *node);
 
-/* Send a message to an open session. protocol must not be 0 (control).
+/* Send a message to an open session. protocol must be an application
+ * protocol (>= PQNET_PROTO_APP_MIN: 0-255 belong to the library).
  * Returns 0, PQNET_ERR_STATE (no open session with that id),
  * PQNET_ERR_TOO_LARGE (message over max_frame), PQNET_ERR_INVALID_ARG,
  * PQNET_ERR_NOMEM, PQNET_ERR_CRYPTO. */
@@ -269,6 +289,22 @@ int pqnet_node_unban(pqnet_node *node, const pqnet_addr *addr, unsigned prefix_l
 int pqnet_node_is_banned(const pqnet_node *node, const pqnet_addr *addr, uint64_t now);
 /* Up to max current bans into out; returns how many there are. */
 size_t pqnet_node_bans(const pqnet_node *node, pqnet_ban *out, size_t max);
+
+/* Gossip (PROTOCOL.md §11): publish payload on topic to every peer. The
+ * message id is SHA3-256(topic || payload); payloads of at least
+ * gossip_announce_min bytes are announced and fetched on demand. If id_out is
+ * not NULL it receives the id. Returns 0, PQNET_ERR_INVALID_ARG,
+ * PQNET_ERR_TOO_LARGE (over the topic's cap), PQNET_ERR_STATE (already seen:
+ * a duplicate), PQNET_ERR_NOMEM. */
+int pqnet_node_broadcast(pqnet_node *node, uint16_t topic, const uint8_t *payload, size_t len,
+                         uint8_t id_out[32], uint64_t now);
+/* Cap payloads of one topic (default gossip_max_payload). Up to 16 topics.
+ * Returns 0, PQNET_ERR_TOO_LARGE (table full or cap above max_frame). */
+int pqnet_node_gossip_set_cap(pqnet_node *node, uint16_t topic, uint32_t max_payload);
+/* Driver feedback: bytes queued on conn and not yet written to the socket.
+ * Gossip is not sent to a peer over gossip_backlog_max (it is counted as
+ * dropped); the driver itself disconnects at send_queue_max. */
+void pqnet_node_set_backlog(pqnet_node *node, uint64_t conn, size_t bytes);
 
 /* Disconnect every session with PQNET_REASON_SHUTDOWN. */
 void pqnet_node_shutdown(pqnet_node *node, uint64_t now);
@@ -324,6 +360,15 @@ typedef struct pqnet_node_stats {
   uint64_t getaddrs_answered, getaddrs_ignored;
   uint64_t dials, dials_failed, feelers, seed_queries, evictions;
   uint64_t bans, refused_banned;
+  uint64_t gossip_received;        /* new messages accepted from peers */
+  uint64_t gossip_published;       /* pqnet_node_broadcast calls */
+  uint64_t dupes_dropped;          /* messages (or bodies) we already had */
+  uint64_t announces_received;     /* ANNOUNCE messages */
+  uint64_t gossip_sent;            /* full messages sent (pushes and fetch answers) */
+  uint64_t gossip_announced;       /* ANNOUNCE messages sent */
+  uint64_t gossip_fetches;         /* FETCH requests sent */
+  uint64_t gossip_invalid;         /* rejected by the application */
+  uint64_t gossip_backlog_dropped; /* not sent to a peer whose backlog was full */
 } pqnet_node_stats;
 const pqnet_node_stats *pqnet_node_get_stats(const pqnet_node *node);
 /* Channel key changes (PROTOCOL.md §5) over the node's lifetime. */

@@ -229,6 +229,8 @@ static int admit(void *ctx, const uint8_t peer_id[PQNET_PEER_ID_LEN]) {
 
 uint64_t pqnet_node_next_deadline(const pqnet_node *n) {
   uint64_t t = disc_next_deadline(n);
+  uint64_t g = gossip_next_deadline(n);
+  if (g < t) t = g;
   for (size_t i = 0; i < n->nconns; i++) {
     const conn *c = n->conns[i];
     if (c->closing) continue;
@@ -365,7 +367,9 @@ int pqnet_node_new(const pqnet_node_config *cfg, const pqnet_identity *id, const
   if (cb) n->cb = *cb;
   n->announced_deadline = NO_DEADLINE;
   int rc = disc_init(n);
+  if (rc == 0) rc = gossip_init(n);
   if (rc) {
+    disc_free(n);
     free(n);
     return rc;
   }
@@ -381,6 +385,7 @@ void pqnet_node_del(pqnet_node *n) {
   free(n->q);
   free(n->last_polled);
   disc_free(n);
+  gossip_free(n);
   bans_free(n);
   free(n);
 }
@@ -470,6 +475,8 @@ int pqnet_node_received(pqnet_node *n, uint64_t id, const uint8_t *data, size_t 
         on_control(n, c, &ev.msg, now);
       else if (ev.msg.protocol == PQNET_PROTO_DISCOVERY)
         disc_on_message(n, c, &ev.msg, now);
+      else if (ev.msg.protocol == PQNET_PROTO_GOSSIP)
+        gossip_on_message(n, c, &ev.msg, now);
       else if (n->cb.message)
         n->cb.message(n->cb.ctx, c->id, ev.msg.protocol, ev.msg.type, ev.msg.body, ev.msg.len);
       break;
@@ -547,13 +554,14 @@ void pqnet_node_tick(pqnet_node *n, uint64_t now) {
   }
   bans_expire(n, now);
   disc_tick(n, now);
+  gossip_tick(n, now);
   announce_deadline(n);
 }
 
 int pqnet_node_send(pqnet_node *n, uint64_t id, uint16_t protocol, uint8_t type,
                     const uint8_t *body, size_t len, uint64_t now) {
   (void)now;
-  if (!n || protocol == PQNET_PROTO_CONTROL || (!body && len)) return PQNET_ERR_INVALID_ARG;
+  if (!n || protocol < PQNET_PROTO_APP_MIN || (!body && len)) return PQNET_ERR_INVALID_ARG;
   conn *c = find(n, id);
   if (!c || !c->open || c->closing) return PQNET_ERR_STATE;
   return node_send_msg(n, c, protocol, type, body, len);

@@ -15,6 +15,35 @@
 
 #define NO_DEADLINE UINT64_MAX
 
+/* The gossip seen-cache (gossip.c): entries in arrival order in a ring, an
+ * open-addressing index by id. */
+#define GOSSIP_ANNOUNCERS 4
+typedef struct gossip_entry {
+  uint8_t id[32];
+  uint16_t topic;
+  uint8_t state; /* GE_HAVE, GE_WANT, GE_REJECTED */
+  uint8_t tried; /* announcers asked so far */
+  uint32_t size;
+  uint64_t first_seen;
+  uint8_t *payload;                       /* kept to answer fetches; NULL once dropped */
+  uint64_t announcers[GOSSIP_ANNOUNCERS]; /* conns known to have it */
+  uint8_t nann;
+  uint64_t fetch_deadline;
+} gossip_entry;
+
+typedef struct gossip_state {
+  gossip_entry *ring;
+  size_t cap, head, count;
+  int32_t *index; /* ring position, -1 empty, -2 deleted */
+  size_t index_cap, deleted;
+  size_t kept_bytes;
+  struct {
+    uint16_t topic;
+    uint32_t cap;
+  } caps[16];
+  size_t ncaps;
+} gossip_state;
+
 struct conn;
 typedef struct admit_ctx {
   pqnet_node *n;
@@ -44,6 +73,7 @@ typedef struct conn {
   int getaddrs_answered;  /* we answered one GetAddrs on this session */
   int getaddrs_sent;      /* we asked this peer; its next Addrs is the answer */
   uint64_t addrs_dropped; /* entries over the token bucket, lifetime of the session */
+  size_t backlog;         /* driver: bytes queued and not yet written */
 } conn;
 
 typedef struct action_node {
@@ -107,6 +137,7 @@ struct pqnet_node {
   pqnet_ban *bans;          /* PQNET_MAX_BANS at most, unordered */
   size_t nbans, cap_bans;
   relayed_ring relayed;
+  gossip_state gossip;
 };
 
 /* node.c */
@@ -127,6 +158,14 @@ void node_ban_peer(pqnet_node *n, conn *c, const char *why);
 int node_is_violation(int reason);
 void bans_free(pqnet_node *n);
 void bans_expire(pqnet_node *n, uint64_t now);
+
+/* gossip.c */
+int gossip_init(pqnet_node *n);
+void gossip_free(pqnet_node *n);
+void gossip_on_message(pqnet_node *n, conn *c, const pqnet_msg *m, uint64_t now);
+void gossip_on_closed(pqnet_node *n, conn *c);
+void gossip_tick(pqnet_node *n, uint64_t now);
+uint64_t gossip_next_deadline(const pqnet_node *n);
 
 /* discovery.c */
 int disc_init(pqnet_node *n);

@@ -39,6 +39,18 @@ static void on_message(void *ctx, uint64_t conn, uint16_t proto, uint8_t type, c
   if (len) memcpy(m->last_msg, body, m->last_msg_len);
 }
 
+/* Gossip whose payload starts with "BAD" is invalid, "IGN" ignored. */
+static int on_gossip(void *ctx, uint64_t conn, uint16_t topic, const uint8_t *payload, size_t len) {
+  memnode *m = ctx;
+  (void)conn;
+  if (len >= 3 && memcmp(payload, "BAD", 3) == 0) return PQNET_GOSSIP_INVALID;
+  if (len >= 3 && memcmp(payload, "IGN", 3) == 0) return PQNET_GOSSIP_IGNORE;
+  m->gossip++;
+  m->last_topic = topic;
+  m->last_gossip_len = len;
+  return PQNET_GOSSIP_VALID;
+}
+
 static void on_log(void *ctx, int level, const char *msg) {
   memnode *m = ctx;
   if (m->verbose >= level + 1) fprintf(stderr, "[node %p L%d] %s\n", (void *)m, level, msg);
@@ -62,7 +74,8 @@ void memnode_init(memnode *m, uint64_t seed, const pqnet_node_config *cfg) {
                              .peer_disconnected = on_disconnected,
                              .message = on_message,
                              .peer_hello = on_hello,
-                             .log = on_log};
+                             .log = on_log,
+                             .gossip = on_gossip};
   if (pqnet_node_new(&m->cfg, m->id, &m->rng.rng, &cb, &m->node) != 0) abort();
 }
 

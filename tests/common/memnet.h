@@ -31,6 +31,9 @@ typedef struct memnode {
   uint8_t last_msg[512];
   size_t last_msg_len;
   uint64_t msg_bytes;
+  int gossip; /* new gossip messages handed to the application */
+  uint16_t last_topic;
+  size_t last_gossip_len;
   int verbose;
 } memnode;
 
