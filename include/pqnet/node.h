@@ -306,6 +306,10 @@ int pqnet_node_gossip_set_cap(pqnet_node *node, uint16_t topic, uint32_t max_pay
  * dropped); the driver itself disconnects at send_queue_max. */
 void pqnet_node_set_backlog(pqnet_node *node, uint64_t conn, size_t bytes);
 
+/* The application's best chain height, announced in every Hello from now on
+ * (sessions already open learn it from the application's own messages). */
+void pqnet_node_set_best_height(pqnet_node *node, uint64_t height);
+
 /* Disconnect every session with PQNET_REASON_SHUTDOWN. */
 void pqnet_node_shutdown(pqnet_node *node, uint64_t now);
 

@@ -324,7 +324,7 @@ static void on_open(pqnet_node *n, conn *c, uint64_t now) {
   memset(&h, 0, sizeof h);
   h.listen_port = n->cfg.listen_port;
   h.services = n->cfg.services;
-  h.best_height = 0;
+  h.best_height = n->best_height;
   memcpy(h.user_agent, n->cfg.user_agent, sizeof h.user_agent);
   long len = pqnet_hello_encode(body, sizeof body, &h);
   if (len > 0)
@@ -635,4 +635,8 @@ uint64_t pqnet_node_rekeys(const pqnet_node *n) {
   uint64_t k = n->closed_rekeys;
   for (size_t i = 0; i < n->nconns; i++) k += n->conns[i]->sess.rekeys;
   return k;
+}
+
+void pqnet_node_set_best_height(pqnet_node *n, uint64_t height) {
+  if (n) n->best_height = height;
 }

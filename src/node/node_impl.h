@@ -123,6 +123,7 @@ struct pqnet_node {
   uint64_t unknown_control;
   uint64_t closed_rekeys; /* rekeys of sessions already removed */
   uint64_t now;           /* the latest time any call passed in */
+  uint64_t best_height;   /* announced in Hello */
 
   /* discovery */
   pqnet_addrman *am;
