@@ -68,7 +68,9 @@ static int expand(uint8_t out[32], const uint8_t prk[32], const char *label) {
 static uint8_t *out_reserve(pqnet_session *s, size_t n) {
   if (n > SIZE_MAX / 2 - s->out_len) return NULL;
   if (s->out_len + n > s->out_cap) {
-    size_t cap = s->out_cap ? s->out_cap : 1024;
+    /* A fresh buffer gets the size asked for (a 64 KiB message is one
+     * allocation, not seven doublings); a growing one doubles. */
+    size_t cap = s->out_cap ? s->out_cap : (n > 1024 ? n : 1024);
     while (cap < s->out_len + n) cap *= 2;
     uint8_t *p = realloc(s->out, cap);
     if (!p) return NULL;
@@ -100,7 +102,6 @@ static void wipe_channel(pqnet_session *s) {
   pqnet_aead_ctx_free(&s->rx.aead);
   pqnet_wipe(&s->tx, sizeof s->tx);
   pqnet_wipe(&s->rx, sizeof s->rx);
-  if (s->pt) pqnet_wipe(s->pt, s->pt_cap);
 }
 
 static void set_close(pqnet_session *s, int reason, const char *fmt, ...) {
@@ -268,9 +269,8 @@ void pqnet_session_free(pqnet_session *s) {
   wipe_channel(s);
   pqnet_framer_free(&s->framer);
   free(s->out);
-  free(s->pt);
-  s->out = s->pt = NULL;
-  s->out_len = s->out_cap = s->pt_cap = 0;
+  s->out = NULL;
+  s->out_len = s->out_cap = 0;
   s->state = PQNET_SESS_CLOSED;
 }
 
@@ -468,7 +468,7 @@ static void on_reject(pqnet_session *s, const uint8_t *body, size_t len, pqnet_s
 
 /* ---- channel ---------------------------------------------------------------- */
 
-static void on_channel_frame(pqnet_session *s, const uint8_t *hdr, const uint8_t *body, size_t len,
+static void on_channel_frame(pqnet_session *s, const uint8_t *hdr, uint8_t *body, size_t len,
                              pqnet_sess_event *ev) {
   uint8_t nonce[PQNET_AEAD_NONCE_LEN];
   if (len < PQNET_AEAD_TAG_LEN + PQNET_MSG_HEADER) {
@@ -476,19 +476,10 @@ static void on_channel_frame(pqnet_session *s, const uint8_t *hdr, const uint8_t
     return;
   }
   size_t ptlen = len - PQNET_AEAD_TAG_LEN;
-  if (ptlen > s->pt_cap) {
-    uint8_t *p = malloc(ptlen);
-    if (!p) {
-      session_fail(s, ev, PQNET_REASON_PROTOCOL, "out of memory", "out of memory");
-      return;
-    }
-    if (s->pt) pqnet_wipe(s->pt, s->pt_cap);
-    free(s->pt);
-    s->pt = p;
-    s->pt_cap = ptlen;
-  }
+  /* Decrypt in place: the frame buffer is the framer's and this frame is done
+   * with; the plaintext stays there until the next call. */
   pqnet_aead_nonce_from_counter(nonce, s->rx.counter);
-  if (pqnet_aead_ctx_open(&s->rx.aead, nonce, hdr, PQNET_FRAME_HEADER, body, len, s->pt) != 0) {
+  if (pqnet_aead_ctx_open(&s->rx.aead, nonce, hdr, PQNET_FRAME_HEADER, body, len, body) != 0) {
     session_fail(s, ev, PQNET_REASON_AUTH, NULL, "channel frame %llu fails authentication",
                  (unsigned long long)s->rx.counter);
     return;
@@ -498,7 +489,7 @@ static void on_channel_frame(pqnet_session *s, const uint8_t *hdr, const uint8_t
     return;
   }
   pqnet_msg m;
-  pqnet_msg_decode(s->pt, ptlen, &m); /* ptlen >= 3: cannot fail */
+  pqnet_msg_decode(body, ptlen, &m); /* ptlen >= 3: cannot fail */
   if (m.protocol == PQNET_PROTO_CONTROL && m.type == PQNET_CTL_DISCONNECT) {
     pqnet_reason_msg r;
     if (pqnet_reason_decode(m.body, m.len, &r) != 0) {
@@ -520,7 +511,7 @@ static void on_channel_frame(pqnet_session *s, const uint8_t *hdr, const uint8_t
 
 /* ---- dispatch ---------------------------------------------------------------- */
 
-static void session_dispatch(pqnet_session *s, const uint8_t *hdr, const uint8_t *body, size_t len,
+static void session_dispatch(pqnet_session *s, const uint8_t *hdr, uint8_t *body, size_t len,
                              pqnet_sess_event *ev) {
   uint8_t type = len ? body[0] : 0;
   switch (s->state) {
@@ -557,7 +548,8 @@ static void session_dispatch(pqnet_session *s, const uint8_t *hdr, const uint8_t
 }
 
 size_t pqnet_session_recv(pqnet_session *s, const uint8_t *data, size_t len, pqnet_sess_event *ev) {
-  const uint8_t *frame, *hdr;
+  uint8_t *frame;
+  const uint8_t *hdr;
   size_t flen;
   memset(ev, 0, sizeof *ev);
   ev->type = PQNET_SEV_NONE;

@@ -88,8 +88,6 @@ typedef struct pqnet_session {
 
   /* channel */
   pqnet_dir_key tx, rx;
-  uint8_t *pt; /* decrypted plaintext of the last frame, owned */
-  size_t pt_cap;
 
   uint8_t peer_id[PQNET_PEER_ID_LEN];
   uint16_t peer_port;

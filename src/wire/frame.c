@@ -33,7 +33,7 @@ size_t pqnet_framer_buffered(const pqnet_framer *f) {
   return f->hdr_have + f->body_have;
 }
 
-long pqnet_framer_feed(pqnet_framer *f, const uint8_t *data, size_t len, const uint8_t **frame,
+long pqnet_framer_feed(pqnet_framer *f, const uint8_t *data, size_t len, uint8_t **frame,
                        size_t *frame_len, const uint8_t **hdr) {
   size_t used = 0;
   *frame = NULL;

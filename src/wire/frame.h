@@ -39,7 +39,7 @@ void pqnet_framer_set_cap(pqnet_framer *f, size_t cap);
  * in f->hdr for the caller's log), PQNET_ERR_NOMEM. Errors latch. A zero-length body is a valid
  * frame.
  */
-long pqnet_framer_feed(pqnet_framer *f, const uint8_t *data, size_t len, const uint8_t **frame,
+long pqnet_framer_feed(pqnet_framer *f, const uint8_t *data, size_t len, uint8_t **frame,
                        size_t *frame_len, const uint8_t **hdr);
 
 /* Free the body buffer when no frame is in progress (after the handshake its

@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   while (off < size) {
     size_t n = size - off < chunk ? size - off : chunk;
     while (n > 0) {
-      const uint8_t *frame, *hdr;
+      uint8_t *frame;
+      const uint8_t *hdr;
       size_t flen;
       long used = pqnet_framer_feed(&f, data + off, n, &frame, &flen, &hdr);
       if (used < 0) goto done; /* latched error: the session would close */
