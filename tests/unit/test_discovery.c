@@ -281,11 +281,59 @@ static void test_bans(void **state) {
   swarm_free(&s);
 }
 
+/* Start-up order (DESIGN.md §1.2): the embedder dials --peer and the 5 most
+ * recent stored peers first; the seeds are queried only when none of them
+ * gave an outbound session within connection_timeout. */
+static void test_startup_order(void **state) {
+  (void)state;
+  swarm s;
+  swarm_init(&s, 2, 7, 8);
+  memnode *a = &s.nodes[1];
+  pqnet_addrman *am = pqnet_node_addrman(a->node);
+  pqnet_addr_info info;
+  memset(&info, 0, sizeof info);
+  for (unsigned i = 0; i < 20; i++) { /* a stored book of 20, none answering */
+    info.addr = memnet_addr(100 + i);
+    info.last_seen = s.net.now / 1000;
+    assert_int_equal(pqnet_addrman_add(am, &info, 1, &info.addr, s.net.now / 1000), 1);
+  }
+  pqnet_addr peer = memnet_addr(50), recent[5];
+  assert_int_equal(pqnet_node_dial(a->node, &peer, s.net.now), 0); /* --peer */
+  for (unsigned i = 0; i < 5; i++) {
+    recent[i] = memnet_addr(100 + i);
+    assert_int_equal(pqnet_node_dial(a->node, &recent[i], s.net.now), 0);
+  }
+  pqnet_node_start(a->node, s.net.now);
+  pqnet_action act;
+  int k = 0, resolves = 0;
+  while (pqnet_node_poll(a->node, &act)) {
+    if (act.type == PQNET_ACT_RESOLVE) resolves++;
+    if (act.type != PQNET_ACT_DIAL) continue;
+    if (k == 0) assert_true(pqnet_addr_equal(&act.addr, &peer));
+    if (k >= 1 && k <= 5) assert_true(pqnet_addr_equal(&act.addr, &recent[k - 1]));
+    k++;
+  }
+  assert_true(k >= 6);
+  assert_int_equal(resolves, 0);
+  /* Every dial fails; after connection_timeout the seed is asked. */
+  swarm_start(&s, 0); /* the seed is up */
+  memnet_add(&s.net, a);
+  pqnet_node_dial_failed(a->node, &peer, s.net.now);
+  for (int i = 0; i < 5; i++) pqnet_node_dial_failed(a->node, &recent[i], s.net.now);
+  memnet_advance(&s.net, 9000);
+  assert_int_equal(pqnet_node_get_stats(a->node)->seed_queries, 0);
+  memnet_advance(&s.net, 2000);
+  assert_int_equal(pqnet_node_get_stats(a->node)->seed_queries, 1);
+  assert_true(outbound(a) >= 1);
+  swarm_free(&s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_thirty_nodes_converge),  cmocka_unit_test(test_three_nodes),
       cmocka_unit_test(test_seed_fallback),          cmocka_unit_test(test_addr_rate_limit),
       cmocka_unit_test(test_getaddrs_cap_and_cache), cmocka_unit_test(test_bans),
+      cmocka_unit_test(test_startup_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
