@@ -1,14 +1,18 @@
 /*
- * pqnetd: a minimal pqnet daemon. It loads (or creates) the node identity,
- * listens on one address, dials the --peer addresses, keeps sessions alive
- * with Ping/Pong and logs every connect and disconnect. The full operator
- * surface (config file, environment, HTTP, peer store) comes later.
+ * pqnetd: the pqnet daemon. It loads (or creates) the node identity, listens
+ * on one address, dials the --peer addresses, then starts discovery (seeds,
+ * address exchange, the discovery tick), keeps sessions alive with
+ * Ping/Pong, logs every connect and disconnect, and serves the read-only
+ * HTTP API (src/io/http.h). The config file, environment and peer store
+ * come later.
  *
  * Logs go to stderr, one line per event:
  *   2026-11-21T19:40:00.123Z info peer connected conn=1 addr=127.0.0.1:7072 ...
  * Session events come from the node callbacks (peer_connected,
- * peer_disconnected); the node core's own narrative log repeats them, so it is
- * shown at debug level only (errors excepted).
+ * peer_disconnected); the node core logs its own decisions (seeds queried,
+ * addresses learned) at their own level, and its connect and disconnect
+ * lines at debug only, so that each event is one line at the default level.
+ * libevent's own messages (the DNS resolver's) are shown at debug.
  *
  * Exit codes: 0 after a clean stop (SIGINT/SIGTERM), 1 when startup fails
  * (identity, listen), 2 for bad command-line flags.
@@ -23,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/http.h"
 #include "io/identity_file.h"
 #include "io/shell.h"
 #include "pqnet/addr.h"
@@ -34,6 +39,10 @@
 #define PQNETD_VERSION "0.1.0"
 #define MAX_PEERS      64
 #define EXIT_USAGE     2
+#define DEFAULT_HTTP   "127.0.0.1:7070" /* DESIGN.md §6: P2P port = HTTP port + 1 */
+#define DEFAULT_LISTEN "127.0.0.1:7071"
+#define DEFAULT_PORT   7071 /* for seeds written without a port */
+#define ADDR_MAX       300
 
 enum { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
@@ -74,7 +83,8 @@ static void logmsg(int level, const char *fmt, ...) {
 /* ---- command line ---- */
 
 typedef struct options {
-  const char *listen;
+  const char *listen; /* NULL until given; then derived (see parse_args) */
+  char listen_buf[ADDR_MAX];
   const char *peers[MAX_PEERS];
   size_t npeers;
   const char *base_path;
@@ -82,14 +92,32 @@ typedef struct options {
   uint8_t genesis[32];
   int have_genesis;
   unsigned ping_interval, pong_timeout, connect_timeout; /* seconds */
+  char seeds[PQNET_MAX_SEEDS][PQNET_SEED_MAX + 1];
+  size_t nseeds;
+  const char *dns_server;  /* NULL: /etc/resolv.conf */
+  const char *http_listen; /* NULL: no HTTP server */
+  unsigned min_outbound, max_outbound, max_inbound, discovery_tick;
+  int allow_private;
 } options;
 
 static void usage(FILE *f) {
   fprintf(f,
           "usage: pqnetd [flags]\n"
           "\n"
-          "  --listen HOST:PORT       address to listen on (default 127.0.0.1:7071)\n"
+          "  --listen HOST:PORT       address to listen on (default: the --http-listen host,\n"
+          "                           HTTP port + 1; 127.0.0.1:7071)\n"
           "  --peer HOST:PORT         peer to dial at start; repeatable\n"
+          "  --seeds LIST             seeds, comma-separated HOST or HOST:PORT (names or\n"
+          "                           literal IPs, [v6] in brackets; port 7071 if none);\n"
+          "                           queried when the address book is empty\n"
+          "  --dns-server IP[:PORT]   nameserver for seed names (default: /etc/resolv.conf)\n"
+          "  --min-outbound N         outbound connections to keep (default 8)\n"
+          "  --max-outbound N         outbound connections at most (default 16)\n"
+          "  --max-inbound N          inbound connections at most (default 117)\n"
+          "  --discovery-tick SECS    seconds between discovery rounds (default 30)\n"
+          "  --allow-private-addresses  dial and relay private addresses (10/8, 192.168/16,\n"
+          "                           ...) on testnet and mainnet (devnet always does)\n"
+          "  --http-listen HOST:PORT  HTTP API address (default 127.0.0.1:7070); none: off\n"
           "  --base-path DIR          data directory (default ./pqnet-data); holds "
           "identity.key\n"
           "  --network NAME           devnet, testnet or mainnet (default devnet); the chain id\n"
@@ -97,7 +125,8 @@ static void usage(FILE *f) {
           "                           \"pqnet genesis \" followed by the network name)\n"
           "  --ping-interval SECS     seconds between Pings (default 30)\n"
           "  --pong-timeout SECS      drop a peer whose Pong is this late (default 60)\n"
-          "  --connect-timeout SECS   TCP connect timeout (default 10)\n"
+          "  --connect-timeout SECS   TCP connect timeout, and how long stored peers get\n"
+          "                           before the seeds are queried (default 10)\n"
           "  --log-level LEVEL        error, warn, info or debug (default info)\n"
           "  --help                   show this help\n"
           "  --version                show the version\n");
@@ -121,6 +150,42 @@ static int parse_seconds(const char *flag, const char *v, unsigned max, unsigned
     return usage_error("bad value for %s: \"%s\" (expected whole seconds, 1..%u)", flag, v, max);
   *out = (unsigned)x;
   return 0;
+}
+
+static int parse_count(const char *flag, const char *v, unsigned min, unsigned max, unsigned *out) {
+  char *end;
+  errno = 0;
+  unsigned long x = strtoul(v, &end, 10);
+  if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || x < min || x > max)
+    return usage_error("bad value for %s: \"%s\" (expected a whole number, %u..%u)", flag, v, min,
+                       max);
+  *out = (unsigned)x;
+  return 0;
+}
+
+/* --seeds: "a,b:7071,[::1]:7071"; items are appended (the flag repeats). */
+static int parse_seeds(const char *v, options *o) {
+  const char *p = v;
+  for (;;) {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    char item[PQNET_SEED_MAX + 1], host[PQNET_SEED_MAX + 1];
+    uint16_t port;
+    if (len == 0) return usage_error("bad value for --seeds: \"%s\" (empty item)", v);
+    if (len > PQNET_SEED_MAX)
+      return usage_error("bad value for --seeds: an item is longer than %d bytes", PQNET_SEED_MAX);
+    memcpy(item, p, len);
+    item[len] = '\0';
+    if (pqnet_hostport_split(item, DEFAULT_PORT, host, sizeof host, &port) != 0)
+      return usage_error("bad value for --seeds: \"%s\" (expected HOST or HOST:PORT, IPv6 in "
+                         "brackets, port 1..65535)",
+                         item);
+    if (o->nseeds == PQNET_MAX_SEEDS)
+      return usage_error("too many seeds in --seeds (at most %d)", PQNET_MAX_SEEDS);
+    memcpy(o->seeds[o->nseeds++], item, len + 1);
+    if (!comma) return 0;
+    p = comma + 1;
+  }
 }
 
 static int parse_hex32(const char *v, uint8_t out[32]) {
@@ -150,18 +215,42 @@ static int check_hostport(const char *flag, const char *v) {
   return 0;
 }
 
+/* The P2P address when --listen is not given: the --http-listen host with
+ * the HTTP port + 1 (DESIGN.md §6), else 127.0.0.1:7071. */
+static int derive_listen(options *o) {
+  char host[256];
+  uint16_t port;
+  if (!o->http_listen) {
+    o->listen = DEFAULT_LISTEN;
+    return 0;
+  }
+  pqnet_hostport_split(o->http_listen, 0, host, sizeof host, &port); /* checked already */
+  if (port == 65535)
+    return usage_error("--http-listen port 65535 leaves no port for P2P; give --listen too");
+  snprintf(o->listen_buf, sizeof o->listen_buf, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+           (unsigned)port + 1);
+  o->listen = o->listen_buf;
+  return 0;
+}
+
 /* Returns 0 to run, -1 after --help/--version (exit 0), or EXIT_USAGE. */
 static int parse_args(int argc, char **argv, options *o) {
   static const char *const value_flags[] = {
-      "--listen",        "--peer",         "--base-path",       "--network",  "--genesis",
-      "--ping-interval", "--pong-timeout", "--connect-timeout", "--log-level"};
+      "--listen",       "--peer",          "--base-path",      "--network",
+      "--genesis",      "--ping-interval", "--pong-timeout",   "--connect-timeout",
+      "--log-level",    "--seeds",         "--dns-server",     "--min-outbound",
+      "--max-outbound", "--max-inbound",   "--discovery-tick", "--http-listen"};
   memset(o, 0, sizeof *o);
-  o->listen = "127.0.0.1:7071";
   o->base_path = "./pqnet-data";
   o->network = "devnet";
   o->ping_interval = 30;
   o->pong_timeout = 60;
   o->connect_timeout = 10;
+  o->min_outbound = 8;
+  o->max_outbound = 16;
+  o->max_inbound = 117;
+  o->discovery_tick = 30;
+  o->http_listen = DEFAULT_HTTP;
 
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
@@ -183,6 +272,11 @@ static int parse_args(int argc, char **argv, options *o) {
       else
         printf("pqnetd %s (pqnet protocol version %d)\n", PQNETD_VERSION, PQNET_PROTOCOL_VERSION);
       return -1;
+    }
+    if (strcmp(name, "--allow-private-addresses") == 0) {
+      if (val) return usage_error("flag %s takes no value", name);
+      o->allow_private = 1;
+      continue;
     }
     int known = 0;
     for (size_t k = 0; k < sizeof value_flags / sizeof value_flags[0]; k++)
@@ -221,6 +315,30 @@ static int parse_args(int argc, char **argv, options *o) {
       rc = parse_seconds(name, val, 86400, &o->pong_timeout);
     } else if (strcmp(name, "--connect-timeout") == 0) {
       rc = parse_seconds(name, val, 3600, &o->connect_timeout);
+    } else if (strcmp(name, "--seeds") == 0) {
+      rc = parse_seeds(val, o);
+    } else if (strcmp(name, "--dns-server") == 0) {
+      pqnet_addr a;
+      if (pqnet_addr_parse(val, 53, &a) != 0)
+        return usage_error("bad value for --dns-server: \"%s\" (expected a numeric IP or IP:PORT, "
+                           "e.g. 127.0.0.1:5353 or [::1]:53)",
+                           val);
+      o->dns_server = val;
+    } else if (strcmp(name, "--min-outbound") == 0) {
+      rc = parse_count(name, val, 1, 1000, &o->min_outbound);
+    } else if (strcmp(name, "--max-outbound") == 0) {
+      rc = parse_count(name, val, 1, 1000, &o->max_outbound);
+    } else if (strcmp(name, "--max-inbound") == 0) {
+      rc = parse_count(name, val, 0, 10000, &o->max_inbound);
+    } else if (strcmp(name, "--discovery-tick") == 0) {
+      rc = parse_seconds(name, val, 86400, &o->discovery_tick);
+    } else if (strcmp(name, "--http-listen") == 0) {
+      if (strcmp(val, "none") == 0) {
+        o->http_listen = NULL;
+      } else {
+        rc = check_hostport(name, val);
+        o->http_listen = val;
+      }
     } else if (strcmp(name, "--log-level") == 0) {
       int lv = -1;
       for (int k = 0; k < 4; k++)
@@ -230,6 +348,13 @@ static int parse_args(int argc, char **argv, options *o) {
             "bad value for --log-level: \"%s\" (expected error, warn, info or debug)", val);
       g_log_level = lv;
     }
+    if (rc) return rc;
+  }
+  if (o->min_outbound > o->max_outbound)
+    return usage_error("--min-outbound %u is above --max-outbound %u", o->min_outbound,
+                       o->max_outbound);
+  if (!o->listen) {
+    int rc = derive_listen(o);
     if (rc) return rc;
   }
   if (!o->have_genesis) {
@@ -267,9 +392,11 @@ static void on_peer_disconnected(void *ctx, const pqnet_peer_info *p, int reason
   (void)ctx;
   pqnet_addr_format(&p->addr, addr, sizeof addr);
   if (all_zero(p->peer_id, sizeof p->peer_id)) {
-    logmsg(LOG_WARN, "handshake failed conn=%llu addr=%s dir=%s reason=%s: %s",
-           (unsigned long long)p->conn, addr, dir_name(p->direction), pqnet_reason_name(reason),
-           text);
+    /* Two nodes that dial each other at once end with one session and one
+     * duplicate-peer handshake: normal during discovery, not a warning. */
+    logmsg(reason == PQNET_REASON_DUPLICATE ? LOG_INFO : LOG_WARN,
+           "handshake failed conn=%llu addr=%s dir=%s reason=%s: %s", (unsigned long long)p->conn,
+           addr, dir_name(p->direction), pqnet_reason_name(reason), text);
     return;
   }
   logmsg(LOG_INFO,
@@ -295,14 +422,23 @@ static void on_message(void *ctx, uint64_t conn, uint16_t protocol, uint8_t type
          (unsigned)protocol, (unsigned)type, len);
 }
 
-static void on_core_log(void *ctx, int level, const char *msg) {
-  (void)ctx;
-  logmsg(level == LOG_ERROR ? LOG_ERROR : LOG_DEBUG, "core: %s", msg);
+static int clamp_level(int level) {
+  return level < LOG_ERROR ? LOG_ERROR : level > LOG_DEBUG ? LOG_DEBUG : level;
 }
 
-static void on_shell_log(void *ctx, int level, const char *msg) {
+/* The node core, the shell and the HTTP server log at their own level. */
+static void on_lib_log(void *ctx, int level, const char *msg) {
   (void)ctx;
-  logmsg(level < 0 ? 0 : level > 3 ? 3 : level, "%s", msg);
+  logmsg(clamp_level(level), "%s", msg);
+}
+
+/* libevent's messages (evdns: "Nameserver ... has failed") say again what
+ * the shell's "resolve failed" line says: debug, except real errors. */
+static void on_libevent_log(int severity, const char *msg) {
+  int level = severity >= EVENT_LOG_ERR    ? LOG_ERROR
+              : severity >= EVENT_LOG_WARN ? LOG_WARN
+                                           : LOG_DEBUG;
+  logmsg(level, "libevent: %s", msg);
 }
 
 /* ---- signals ---- */
@@ -333,6 +469,7 @@ int main(int argc, char **argv) {
   pqnet_identity *id = NULL;
   pqnet_node *node = NULL;
   pqnet_shell *shell = NULL;
+  pqnet_http *http = NULL;
   struct event_base *base = NULL;
   struct event *sigint = NULL, *sigterm = NULL;
   daemon_ctx d;
@@ -343,6 +480,7 @@ int main(int argc, char **argv) {
   if (rc < 0) return 0;
   if (rc) return rc;
   signal(SIGPIPE, SIG_IGN); /* a reset peer must not kill the daemon (see shell.h) */
+  event_set_log_callback(on_libevent_log);
 
   logmsg(LOG_INFO, "pqnetd starting version=%s network=%s genesis=%s base_path=%s", PQNETD_VERSION,
          o.network, pqnet_peer_id_hex(o.genesis, hex, sizeof hex), o.base_path);
@@ -368,12 +506,40 @@ int main(int argc, char **argv) {
   snprintf(ncfg.user_agent, sizeof ncfg.user_agent, "pqnetd/%s", PQNETD_VERSION);
   ncfg.ping_interval_ms = o.ping_interval * 1000u;
   ncfg.pong_timeout_ms = o.pong_timeout * 1000u;
+  /* Discovery (DESIGN.md §4). Loopback and private addresses are dialable
+   * on devnet only, private ones also with --allow-private-addresses. */
+  if (strcmp(o.network, "devnet") == 0) {
+    ncfg.policy.allow_loopback = 1;
+    ncfg.policy.allow_private = 1;
+  } else {
+    ncfg.policy.allow_loopback = 0;
+    ncfg.policy.allow_private = o.allow_private;
+  }
+  ncfg.min_outbound = o.min_outbound;
+  ncfg.max_outbound = o.max_outbound;
+  ncfg.max_inbound = o.max_inbound;
+  if (ncfg.max_connections < o.max_inbound + o.max_outbound + 64)
+    ncfg.max_connections = o.max_inbound + o.max_outbound + 64; /* handshakes, feelers */
+  ncfg.discovery_tick_ms = o.discovery_tick * 1000u;
+  ncfg.connection_timeout_ms = o.connect_timeout * 1000u;
+  ncfg.default_port = DEFAULT_PORT;
+  for (size_t i = 0; i < o.nseeds; i++) memcpy(ncfg.seeds[i], o.seeds[i], sizeof ncfg.seeds[i]);
+  ncfg.nseeds = o.nseeds;
+  {
+    /* A specific listen IP is what peers can dial: announce it. */
+    pqnet_addr a;
+    pqnet_addr_class k;
+    if (pqnet_addr_parse(o.listen, 0, &a) == 0 &&
+        ((k = pqnet_addr_classify(&a)) == PQNET_ADDR_ROUTABLE || k == PQNET_ADDR_LOOPBACK ||
+         k == PQNET_ADDR_PRIVATE))
+      ncfg.advertise = a;
+  }
 
   pqnet_node_callbacks cb = {.peer_connected = on_peer_connected,
                              .peer_disconnected = on_peer_disconnected,
                              .message = on_message,
                              .peer_hello = on_peer_hello,
-                             .log = on_core_log};
+                             .log = on_lib_log};
   base = event_base_new();
   if (!base) {
     logmsg(LOG_ERROR, "cannot create the event loop");
@@ -389,7 +555,8 @@ int main(int argc, char **argv) {
   pqnet_shell_config_default(&scfg);
   scfg.connect_timeout_ms = o.connect_timeout * 1000u;
   scfg.send_queue_max = ncfg.send_queue_max;
-  scfg.log = on_shell_log;
+  scfg.log = on_lib_log;
+  if (o.dns_server) snprintf(scfg.dns_server, sizeof scfg.dns_server, "%s", o.dns_server);
   rc = pqnet_shell_new(base, node, &scfg, &shell);
   if (rc) {
     logmsg(LOG_ERROR, "cannot create the I/O shell error=%s", pqnet_strerror(rc));
@@ -407,6 +574,25 @@ int main(int argc, char **argv) {
     logmsg(LOG_INFO, "listening addr=%s", pqnet_addr_format(&bound[i], a, sizeof a));
   }
 
+  if (o.http_listen) {
+    pqnet_http_config hcfg;
+    pqnet_addr hb;
+    char a[PQNET_ADDR_STRLEN];
+    pqnet_http_config_default(&hcfg);
+    memcpy(hcfg.peer_id, pqnet_identity_peer_id(id), sizeof hcfg.peer_id);
+    hcfg.listen = ncfg.advertise;
+    hcfg.log = on_lib_log;
+    rc = pqnet_http_new(base, shell, &hcfg, &http);
+    if (rc == 0) rc = pqnet_http_listen(http, o.http_listen, &hb);
+    if (rc) {
+      logmsg(LOG_ERROR, "cannot listen for HTTP addr=%s error=%s%s", o.http_listen,
+             rc == PQNET_ERR_IO ? strerror(errno) : pqnet_strerror(rc),
+             rc == PQNET_ERR_IO ? " (pick another --http-listen, or --http-listen none)" : "");
+      goto out;
+    }
+    logmsg(LOG_INFO, "http listening addr=%s", pqnet_addr_format(&hb, a, sizeof a));
+  }
+
   d.base = base;
   d.shell = shell;
   d.signals = 0;
@@ -422,6 +608,19 @@ int main(int argc, char **argv) {
     rc = pqnet_shell_dial_host(shell, o.peers[i]);
     if (rc) logmsg(LOG_WARN, "cannot dial peer=%s error=%s", o.peers[i], pqnet_strerror(rc));
   }
+  {
+    char seeds[512] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < o.nseeds && n < sizeof seeds; i++)
+      n += (size_t)snprintf(seeds + n, sizeof seeds - n, "%s%s", i ? "," : "", o.seeds[i]);
+    logmsg(LOG_INFO,
+           "discovery seeds=%s dns_server=%s min_outbound=%u max_outbound=%u max_inbound=%u "
+           "tick_s=%u",
+           o.nseeds ? seeds : "none", o.dns_server ? o.dns_server : "system", o.min_outbound,
+           o.max_outbound, o.max_inbound, o.discovery_tick);
+  }
+  pqnet_node_start(node, pqnet_shell_now_ms());
+  pqnet_shell_flush(shell);
 
   event_base_dispatch(base);
   logmsg(LOG_INFO, "stopped");
@@ -430,6 +629,7 @@ int main(int argc, char **argv) {
 out:
   if (sigint) event_free(sigint);
   if (sigterm) event_free(sigterm);
+  pqnet_http_del(http);
   pqnet_shell_del(shell);
   pqnet_node_del(node);
   pqnet_identity_del(id);

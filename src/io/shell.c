@@ -17,12 +17,20 @@
  *
  * node_knows records whether pqnet_node_connected accepted the id; only then
  * is pqnet_node_closed owed, and it is paid exactly once (in conn_finish).
+ *
+ * Name lookups (RESOLVE) are sresolve records on a list, one per
+ * evdns_getaddrinfo request, each freed by its own completion callback (which
+ * libevent calls exactly once: answer, failure or cancellation). evdns may
+ * call it before evdns_getaddrinfo returns (an /etc/hosts hit, an immediate
+ * error); the `starting` flag makes the record outlive that call.
  */
 #include "io/shell.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
@@ -48,6 +56,11 @@
 #define DEFAULT_READ_MAX    65536
 #define HOST_MAX            256
 #define DIAL_HOST_ADDRS_MAX 16 /* distinct addresses dialed for one name */
+#define RESOLVE_ADDRS_MAX   64 /* distinct addresses reported for one name */
+#define RESOLVE_MAX         32 /* lookups in progress at once */
+#define DNS_PORT            53
+#define DNS_TIMEOUT_S       "3" /* per attempt (evdns option "timeout:") */
+#define DNS_ATTEMPTS        "2" /* transmissions per query (evdns option "attempts:") */
 
 enum log_level { L_ERROR = 0, L_WARN = 1, L_INFO = 2, L_DEBUG = 3 };
 
@@ -69,6 +82,17 @@ typedef struct sconn {
   struct sconn *next; /* id table chain while live; reaper list once dead */
 } sconn;
 
+typedef struct sresolve {
+  struct pqnet_shell *sh; /* NULL once pqnet_shell_del orphaned the lookup */
+  struct evdns_getaddrinfo_request *req;
+  uint16_t port;
+  int starting; /* inside evdns_getaddrinfo */
+  int done;     /* the callback ran while starting */
+  int cancelled;
+  struct sresolve *next;
+  char host[]; /* NUL-terminated */
+} sresolve;
+
 typedef struct slistener {
   struct pqnet_shell *sh;
   struct evconnlistener *lev;
@@ -89,6 +113,10 @@ struct pqnet_shell {
   struct event *wake;
   struct event *grace; /* shutdown bound */
   slistener *listeners;
+  struct evdns_base *dns; /* created at the first name lookup */
+  pqnet_addr dns_server;  /* family 0: /etc/resolv.conf */
+  sresolve *resolves;     /* lookups in progress */
+  size_t nresolves;
   int busy; /* > 0 while a node call or the pump runs: pump() then defers */
   int shutting_down;
   int stopped;
@@ -167,6 +195,14 @@ static int sockaddr_to_addr(const struct sockaddr *sa, pqnet_addr *out) {
                                  ntohs(sin6->sin6_port));
   }
   return PQNET_ERR_INVALID_ARG;
+}
+
+/* The IP of a alone: "1.2.3.4", "[::1]". Returns buf. */
+static char *ip_format(const pqnet_addr *a, char *buf, size_t cap) {
+  pqnet_addr_format(a, buf, cap);
+  char *colon = strrchr(buf, ':');
+  if (colon && (a->family == 4 || a->family == 6)) *colon = '\0';
+  return buf;
 }
 
 static void set_nodelay(evutil_socket_t fd) {
@@ -477,8 +513,50 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg) {
   pump(sh);
 }
 
+/* The source address for a dial to dst (see shell.h), or NULL: let the
+ * kernel choose. */
+static const pqnet_addr *source_for(const pqnet_shell *sh, const pqnet_addr *dst) {
+  if (sh->cfg.source_addr.family)
+    return sh->cfg.source_addr.family == dst->family ? &sh->cfg.source_addr : NULL;
+  int dst_loop = pqnet_addr_classify(dst) == PQNET_ADDR_LOOPBACK;
+  const pqnet_addr *pick = NULL;
+  for (const slistener *l = sh->listeners; l; l = l->next) { /* newest first: keep the last */
+    pqnet_addr_class k = pqnet_addr_classify(&l->addr);
+    if (l->addr.family != dst->family || k == PQNET_ADDR_UNSPECIFIED) continue;
+    if ((k == PQNET_ADDR_LOOPBACK) != dst_loop) continue;
+    pick = &l->addr;
+  }
+  return pick;
+}
+
+/* A non-blocking TCP socket bound to src, port 0. Returns the socket, or -1
+ * with *op naming the call that failed (errno set). */
+static evutil_socket_t bound_socket(const pqnet_addr *src, const char **op) {
+  struct sockaddr_storage ss;
+  pqnet_addr any = *src;
+  any.port = 0;
+  socklen_t len = addr_to_sockaddr(&any, &ss);
+  *op = "socket";
+  evutil_socket_t fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+#ifdef IP_BIND_ADDRESS_NO_PORT
+  /* Choose the port at connect time, per destination: bind() alone would
+   * reserve a port for every outbound socket and run out sooner. */
+  int one = 1;
+  (void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+#endif
+  *op = "bind";
+  if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
+    int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
 static void start_dial(pqnet_shell *sh, const pqnet_addr *addr) {
-  char a[PQNET_ADDR_STRLEN];
+  char a[PQNET_ADDR_STRLEN], b[PQNET_ADDR_STRLEN];
   struct sockaddr_storage ss;
   socklen_t sslen = addr_to_sockaddr(addr, &ss);
   if (sslen == 0) {
@@ -490,10 +568,25 @@ static void start_dial(pqnet_shell *sh, const pqnet_addr *addr) {
     NODE_CALL(sh, pqnet_node_dial_failed(sh->node, addr, pqnet_shell_now_ms()));
     return;
   }
-  shell_log(sh, L_DEBUG, "dialing conn=%llu addr=%s", (unsigned long long)c->id,
-            pqnet_addr_format(addr, a, sizeof a));
-  c->bev = bufferevent_socket_new(sh->base, -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+  evutil_socket_t fd = -1;
+  const pqnet_addr *src = source_for(sh, addr);
+  if (src) {
+    const char *op;
+    fd = bound_socket(src, &op);
+    if (fd < 0) {
+      char why[160];
+      int err = errno;
+      snprintf(why, sizeof why, "%s to source %s failed: %s", op, ip_format(src, b, sizeof b),
+               strerror(err));
+      dial_failed(sh, c, why);
+      return;
+    }
+  }
+  shell_log(sh, L_DEBUG, "dialing conn=%llu addr=%s source=%s", (unsigned long long)c->id,
+            pqnet_addr_format(addr, a, sizeof a), src ? ip_format(src, b, sizeof b) : "any");
+  c->bev = bufferevent_socket_new(sh->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
   if (!c->bev) {
+    if (fd >= 0) close(fd);
     dial_failed(sh, c, "out of memory");
     return;
   }
@@ -653,33 +746,173 @@ static int resolve(pqnet_shell *sh, const char *hostport, int passive, struct ad
   return 0;
 }
 
-/* RESOLVE: every A and AAAA record of host, reported to the node.
- * (Blocking getaddrinfo; an asynchronous evdns resolver replaces it.) */
-static void do_resolve(pqnet_shell *sh, const char *host, uint16_t port) {
-  char hp[HOST_MAX + 16];
-  struct addrinfo *res = NULL, *ai;
-  pqnet_addr addrs[64];
-  size_t n = 0;
-  snprintf(hp, sizeof hp, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, (unsigned)port);
-  if (resolve(sh, hp, 0, &res) == 0) {
-    for (ai = res; ai && n < 64; ai = ai->ai_next) {
-      pqnet_addr a;
-      if (ai->ai_family == AF_INET) {
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)ai->ai_addr;
-        pqnet_addr_from_bytes(&a, (const uint8_t *)&sin->sin_addr, 4, port);
-      } else if (ai->ai_family == AF_INET6) {
-        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ai->ai_addr;
-        pqnet_addr_from_bytes(&a, (const uint8_t *)&sin6->sin6_addr, 16, port);
-      } else {
-        continue;
-      }
-      int dup = 0;
-      for (size_t i = 0; i < n; i++) dup |= pqnet_addr_equal(&addrs[i], &a);
-      if (!dup) addrs[n++] = a;
-    }
-    freeaddrinfo(res);
-  }
+/* ---- name resolution (RESOLVE) ---- */
+
+/* Report a lookup's result to the node and carry out what follows. */
+static void resolved(pqnet_shell *sh, const char *host, const pqnet_addr *addrs, size_t n) {
   NODE_CALL(sh, pqnet_node_resolved(sh->node, host, addrs, n, pqnet_shell_now_ms()));
+  pump(sh);
+}
+
+/* The resolver, created at the first lookup. Returns 0 or a negative code
+ * (logged). */
+static int dns_open(pqnet_shell *sh) {
+  char a[PQNET_ADDR_STRLEN];
+  if (sh->dns) return 0;
+  int flags = EVDNS_BASE_DISABLE_WHEN_INACTIVE;
+  if (!sh->dns_server.family) flags |= EVDNS_BASE_INITIALIZE_NAMESERVERS;
+  sh->dns = evdns_base_new(sh->base, flags);
+  if (!sh->dns) {
+    shell_log(sh, L_ERROR, "cannot create the DNS resolver");
+    return PQNET_ERR_NOMEM;
+  }
+  if (sh->dns_server.family) {
+    struct sockaddr_storage ss;
+    socklen_t len = addr_to_sockaddr(&sh->dns_server, &ss);
+    if (evdns_base_nameserver_sockaddr_add(sh->dns, (struct sockaddr *)&ss, len, 0) != 0) {
+      shell_log(sh, L_ERROR, "cannot use DNS server addr=%s",
+                pqnet_addr_format(&sh->dns_server, a, sizeof a));
+      evdns_base_free(sh->dns, 0);
+      sh->dns = NULL;
+      return PQNET_ERR_IO;
+    }
+    (void)evdns_base_load_hosts(sh->dns, NULL); /* resolv.conf parsing does it otherwise */
+  }
+  (void)evdns_base_set_option(sh->dns, "timeout:", DNS_TIMEOUT_S);
+  (void)evdns_base_set_option(sh->dns, "attempts:", DNS_ATTEMPTS);
+  shell_log(sh, L_DEBUG, "DNS resolver ready nameserver=%s",
+            sh->dns_server.family ? pqnet_addr_format(&sh->dns_server, a, sizeof a)
+                                  : "/etc/resolv.conf");
+  return 0;
+}
+
+static void resolve_unlink(pqnet_shell *sh, sresolve *r) {
+  for (sresolve **pp = &sh->resolves; *pp; pp = &(*pp)->next) {
+    if (*pp == r) {
+      *pp = r->next;
+      r->next = NULL;
+      sh->nresolves--;
+      return;
+    }
+  }
+}
+
+/* evdns_getaddrinfo's callback: called exactly once per request. */
+static void resolve_cb(int result, struct evutil_addrinfo *res, void *arg) {
+  sresolve *r = arg;
+  pqnet_shell *sh = r->sh;
+  pqnet_addr addrs[RESOLVE_ADDRS_MAX];
+  size_t n = 0;
+  if (!sh || r->cancelled || result == EVUTIL_EAI_CANCEL) {
+    if (res) evutil_freeaddrinfo(res);
+    if (sh) {
+      resolve_unlink(sh, r);
+      check_stopped(sh);
+    }
+    free(r); /* never starting here: cancellations are reported later */
+    return;
+  }
+  resolve_unlink(sh, r);
+  for (const struct evutil_addrinfo *ai = res; ai && n < RESOLVE_ADDRS_MAX; ai = ai->ai_next) {
+    pqnet_addr a;
+    if (!ai->ai_addr || sockaddr_to_addr(ai->ai_addr, &a) != 0) continue;
+    a.port = r->port;
+    int dup = 0;
+    for (size_t i = 0; i < n; i++) dup |= pqnet_addr_equal(&addrs[i], &a);
+    if (!dup) addrs[n++] = a;
+  }
+  if (res) evutil_freeaddrinfo(res);
+  if (n == 0)
+    shell_log(sh, L_WARN, "resolve failed host=%s error=%s", r->host,
+              result ? evutil_gai_strerror(result) : "no IPv4 or IPv6 address");
+  else
+    shell_log(sh, L_DEBUG, "resolved host=%s addrs=%zu", r->host, n);
+  resolved(sh, r->host, addrs, n);
+  if (r->starting)
+    r->done = 1; /* do_resolve frees it when evdns_getaddrinfo returns */
+  else
+    free(r);
+}
+
+/* RESOLVE: every A and AAAA record of host, reported to the node, without
+ * blocking. A literal address is reported at once. */
+static void do_resolve(pqnet_shell *sh, const char *name, uint16_t port) {
+  char host[HOST_MAX];
+  uint8_t ip[16];
+  pqnet_addr a;
+  /* Copy first: the action's pointer dies at the next node call. */
+  if (snprintf(host, sizeof host, "%s", name) >= (int)sizeof host) {
+    shell_log(sh, L_WARN, "resolve failed host=%.64s... error=name too long", name);
+    resolved(sh, host, NULL, 0);
+    return;
+  }
+  if (inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1) {
+    pqnet_addr_from_bytes(&a, ip, strchr(host, ':') ? 16 : 4, port);
+    shell_log(sh, L_DEBUG, "resolved host=%s addrs=1 literal=1", host);
+    resolved(sh, host, &a, 1);
+    return;
+  }
+  if (sh->nresolves >= RESOLVE_MAX) {
+    shell_log(sh, L_WARN, "resolve failed host=%s error=too many lookups in progress (%d)", host,
+              RESOLVE_MAX);
+    resolved(sh, host, NULL, 0);
+    return;
+  }
+  size_t hlen = strlen(host);
+  sresolve *r = calloc(1, sizeof *r + hlen + 1);
+  const char *why = !r ? "out of memory" : dns_open(sh) != 0 ? "no DNS resolver" : NULL;
+  if (why) {
+    free(r);
+    shell_log(sh, L_WARN, "resolve failed host=%s error=%s", host, why);
+    resolved(sh, host, NULL, 0);
+    return;
+  }
+  memcpy(r->host, host, hlen + 1);
+  r->sh = sh;
+  r->port = port;
+  r->next = sh->resolves;
+  sh->resolves = r;
+  sh->nresolves++;
+  struct evutil_addrinfo hints;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC; /* A and AAAA */
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_protocol = IPPROTO_TCP;
+  shell_log(sh, L_DEBUG, "resolving host=%s", host);
+  r->starting = 1;
+  struct evdns_getaddrinfo_request *req =
+      evdns_getaddrinfo(sh->dns, r->host, NULL, &hints, resolve_cb, r);
+  r->starting = 0;
+  if (r->done) {
+    free(r);         /* answered inside the call (/etc/hosts, an immediate error) */
+  } else if (!req) { /* not per libevent's contract; never leave a lookup hanging */
+    resolve_unlink(sh, r);
+    free(r);
+    shell_log(sh, L_WARN, "resolve failed host=%s error=request not started", host);
+    resolved(sh, host, NULL, 0);
+  } else {
+    r->req = req;
+  }
+}
+
+/* Cancel every lookup in progress; each callback still comes, with
+ * EVUTIL_EAI_CANCEL, at a later loop iteration. orphan: the shell is going
+ * away, so the callbacks must not touch it. */
+static void resolves_cancel(pqnet_shell *sh, int orphan) {
+  for (sresolve *r = sh->resolves; r; r = r->next) {
+    if (orphan) r->sh = NULL;
+    if (r->cancelled || !r->req) continue;
+    r->cancelled = 1;
+    evdns_getaddrinfo_cancel(r->req);
+  }
+  if (orphan) {
+    sh->resolves = NULL;
+    sh->nresolves = 0;
+  }
+}
+
+size_t pqnet_shell_resolving(const pqnet_shell *sh) {
+  return sh ? sh->nresolves : 0;
 }
 
 int pqnet_shell_listen(pqnet_shell *sh, const char *hostport) {
@@ -775,6 +1008,12 @@ int pqnet_shell_new(struct event_base *base, pqnet_node *node, const pqnet_shell
   if (!sh->cfg.shutdown_grace_ms) sh->cfg.shutdown_grace_ms = def.shutdown_grace_ms;
   if (!sh->cfg.send_queue_max) sh->cfg.send_queue_max = def.send_queue_max;
   if (!sh->cfg.read_max) sh->cfg.read_max = def.read_max;
+  sh->cfg.dns_server[sizeof sh->cfg.dns_server - 1] = '\0';
+  if (sh->cfg.dns_server[0] &&
+      pqnet_addr_parse(sh->cfg.dns_server, DNS_PORT, &sh->dns_server) != 0) {
+    free(sh);
+    return PQNET_ERR_MALFORMED;
+  }
   sh->next_id = 1;
   sh->reaper = event_new(base, -1, 0, reaper_cb, sh);
   sh->wake = evtimer_new(base, wake_cb, sh);
@@ -801,6 +1040,8 @@ void pqnet_shell_del(pqnet_shell *sh) {
     }
   }
   reaper_cb(-1, 0, sh);
+  resolves_cancel(sh, 1);
+  if (sh->dns) evdns_base_free(sh->dns, 0);
   while (sh->listeners) {
     slistener *l = sh->listeners;
     sh->listeners = l->next;
@@ -813,7 +1054,7 @@ void pqnet_shell_del(pqnet_shell *sh) {
 }
 
 static void check_stopped(pqnet_shell *sh) {
-  if (!sh->shutting_down || sh->stopped || sh->nconns > 0) return;
+  if (!sh->shutting_down || sh->stopped || sh->nconns > 0 || sh->nresolves > 0) return;
   sh->stopped = 1;
   evtimer_del(sh->grace);
   evtimer_del(sh->wake);
@@ -855,6 +1096,7 @@ void pqnet_shell_shutdown(pqnet_shell *sh) {
       }
     }
   }
+  resolves_cancel(sh, 0); /* the shell stops once their callbacks came back */
   NODE_CALL(sh, pqnet_node_shutdown(sh->node, pqnet_shell_now_ms()));
   pump(sh);
   check_stopped(sh);

@@ -16,6 +16,22 @@
  *                    linger bounded by close_linger_ms; then close the socket
  *                    and call pqnet_node_closed
  *   PQNET_ACT_WAKE   one timer at the earliest deadline -> pqnet_node_tick
+ *   PQNET_ACT_RESOLVE every A and AAAA record of the host, asynchronously
+ *                    (libevent evdns on a resolver the shell owns) ->
+ *                    pqnet_node_resolved (n = 0 when the name does not
+ *                    resolve; the failure is logged at warn with the reason).
+ *                    A literal IPv4 or IPv6 address is answered at once,
+ *                    without DNS. Names are looked up in /etc/hosts first,
+ *                    then asked of dns_server if set, else of the
+ *                    nameservers in /etc/resolv.conf.
+ *
+ * Outbound source address: when the shell listens on a specific IP (not
+ * 0.0.0.0 or ::), every outbound socket is bound to that IP (port 0: the
+ * kernel picks one at connect) before connecting, so peers see the address
+ * this node listens on. The listener used is the first one of the dialed
+ * address's family whose address is loopback exactly when the dialed one is
+ * (a socket bound to 127.0.0.1 cannot reach another host); with none, the
+ * kernel picks the source. cfg.source_addr overrides the choice.
  *
  * and, from the network: accepted sockets -> pqnet_node_connected(INBOUND),
  * bytes -> pqnet_node_received (at most read_max bytes per read callback),
@@ -34,6 +50,17 @@
  * shell. The shell must be deleted before the node. Callbacks of the node run
  * inside shell calls and libevent callbacks; they may call pqnet_node_send,
  * pqnet_node_disconnect and pqnet_shell_shutdown, never pqnet_shell_del.
+ *
+ * Name resolution: PQNET_ACT_RESOLVE never blocks. pqnet_shell_dial_host
+ * (the --peer path, run once at start before the loop) does use the blocking
+ * system getaddrinfo: its caller wants the answer before it returns, and
+ * --peer names are resolved with the system's own configuration
+ * (nsswitch, /etc/hosts), not with dns_server. pqnet_shell_shutdown cancels
+ * the lookups in progress, and the shell stops only once their cancellations
+ * have come back (the next loop iteration); pqnet_shell_del cancels what is
+ * left and frees the resolver. A lookup cancelled by pqnet_shell_del without
+ * a later loop iteration leaves libevent's request memory unfreed, so
+ * shut down and run the loop before deleting the shell (pqnetd does).
  *
  * Signals: writing to a socket the peer reset raises SIGPIPE. A library must
  * not change process-wide signal dispositions, so the embedding program has to
@@ -61,6 +88,13 @@ typedef struct pqnet_shell_config {
   size_t send_queue_max;       /* output bytes queued per peer before it is dropped; set
                                   it to the node's send_queue_max; default 8 MiB */
   size_t read_max;             /* bytes read per read callback; default 65536 */
+  /* Nameserver for PQNET_ACT_RESOLVE: "IP" or "IP:PORT" (port 53 if none;
+   * "[v6]:PORT" for IPv6), used alone. Empty: the nameservers of
+   * /etc/resolv.conf. pqnet_shell_new checks it. */
+  char dns_server[PQNET_ADDR_STRLEN];
+  /* Source address of outbound sockets (port ignored). Family 0 (default):
+   * derived from the listeners, see the top of this file. */
+  pqnet_addr source_addr;
   /* Optional log sink: level 0 error, 1 warn, 2 info, 3 debug; one event per
    * call, msg is "text key=value ...". */
   void (*log)(void *ctx, int level, const char *msg);
@@ -80,7 +114,9 @@ uint64_t pqnet_shell_now_ms(void);
 
 /* Create a shell driving node on base. cfg is copied (NULL: defaults; zero
  * fields take their defaults). Returns 0, PQNET_ERR_INVALID_ARG (base or node
- * or out NULL), PQNET_ERR_NOMEM. *out is NULL on failure. */
+ * or out NULL), PQNET_ERR_MALFORMED (dns_server is not a numeric "IP" or
+ * "IP:PORT"), PQNET_ERR_NOMEM. *out is NULL on failure. The resolver itself
+ * is created at the first name lookup. */
 int pqnet_shell_new(struct event_base *base, pqnet_node *node, const pqnet_shell_config *cfg,
                     pqnet_shell **out);
 
@@ -131,5 +167,8 @@ pqnet_node *pqnet_shell_node(const pqnet_shell *sh);
 
 /* Sockets the shell holds: dialing, open and closing. */
 size_t pqnet_shell_conn_count(const pqnet_shell *sh);
+
+/* Name lookups (PQNET_ACT_RESOLVE) in progress. */
+size_t pqnet_shell_resolving(const pqnet_shell *sh);
 
 #endif /* PQNET_IO_SHELL_H */

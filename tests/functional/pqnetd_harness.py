@@ -4,8 +4,15 @@ Each test runs real pqnetd processes on loopback TCP. The binary comes from the
 PQNETD environment variable (CMake sets it). Every process started here is killed
 when the harness closes, whatever happened; every wait is bounded and fails with a
 message that names what was expected and shows the daemon's log.
+
+PQNET_TEST_KEEP=1 keeps the work dir (daemon logs, data dirs) and prints where.
+
+Every daemon gets its own HTTP API address (--http-listen 127.0.0.1:<free port>)
+unless the test passes --http-listen itself; Daemon.get and Daemon.api query it.
 """
 
+import http.client
+import json
 import os
 import re
 import signal
@@ -36,11 +43,35 @@ def pqnetd_path():
     return path
 
 
-def free_port():
+def free_port(host="127.0.0.1"):
     """A port that was free a moment ago: bind port 0, read it, release it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def wait_until(pred, what, timeout=10.0, interval=0.1, detail=None):
+    """Poll pred() until it returns a true value (returned); fail naming what.
+    detail() (optional) describes the state for the failure message."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() >= deadline:
+            raise Failure(f"no {what} within {timeout:.1f} s" +
+                          (f"\n{detail()}" if detail else ""))
+        time.sleep(interval)
+
+
+def flag_value(args, flag):
+    """The value of --flag in an argument list (either form), or None."""
+    for i, a in enumerate(args):
+        if a == flag and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(flag + "="):
+            return a[len(flag) + 1:]
+    return None
 
 
 class Daemon:
@@ -48,7 +79,11 @@ class Daemon:
 
     def __init__(self, harness, name, args):
         self.name = name
+        if flag_value(args, "--http-listen") is None:
+            args = args + ["--http-listen", f"127.0.0.1:{free_port()}"]
         self.args = args
+        http = flag_value(args, "--http-listen")
+        self.http = None if http == "none" else http
         self.log_path = os.path.join(harness.workdir, f"{name}.log")
         self._logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
@@ -91,6 +126,44 @@ class Daemon:
                 )
             time.sleep(0.05)
 
+    def wait_ready(self, timeout=10.0):
+        """Wait for the P2P and (if any) HTTP listeners; returns the P2P address."""
+        addr = self.wait_for(r"info listening addr=(\S+)", "listening line", timeout).group(1)
+        if self.http:
+            self.wait_for(r"info http listening addr=", "'http listening' line", timeout)
+        return addr
+
+    def get(self, path, method="GET", body=None, headers=None, timeout=5.0):
+        """One HTTP request to the daemon's API: (status, headers, parsed JSON or
+        None when the body is not JSON, raw body text)."""
+        if not self.http:
+            raise Failure(f"{self.name}: started with --http-listen none")
+        host, port = self.http.rsplit(":", 1)
+        conn = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            raw = r.read().decode("utf-8", "replace")
+            hdrs = {k.lower(): v for k, v in r.getheaders()}
+        finally:
+            conn.close()
+        try:
+            doc = json.loads(raw) if raw else None
+        except ValueError:
+            doc = None
+        return r.status, hdrs, doc, raw
+
+    def api(self, path):
+        """GET path; the parsed JSON of a 200 answer, else Failure."""
+        try:
+            status, _, doc, raw = self.get(path)
+        except OSError as e:
+            raise Failure(f"{self.name}: GET {path} failed: {e}\n--- {self.name} log ---\n"
+                          f"{self.log()}--- end ---")
+        if status != 200 or doc is None:
+            raise Failure(f"{self.name}: GET {path} answered {status}: {raw!r}")
+        return doc
+
     def signal(self, sig):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -99,6 +172,13 @@ class Daemon:
         """SIGTERM and wait; returns the exit status."""
         self.stopped = True
         self.signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"{self.name}: did not exit within {timeout} s of SIGTERM\n{self.log()}")
+
+    def wait_exit(self, timeout=10.0):
+        """Wait for a process already sent SIGTERM; returns the exit status."""
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -134,8 +214,21 @@ class Harness:
     def __exit__(self, *exc):
         for d in self.daemons:
             d.kill()
+        if os.environ.get("PQNET_TEST_KEEP"):
+            keep = tempfile.mkdtemp(prefix="pqnet-func-kept-")
+            os.rename(self.workdir, os.path.join(keep, "work"))
+            print(f"(PQNET_TEST_KEEP: logs kept in {keep}/work)", flush=True)
+            os.makedirs(self.workdir)  # for cleanup()
         self._tmp.cleanup()
         return False
+
+    def stop_all(self, daemons, timeout=10.0):
+        """SIGTERM every daemon at once (one signal each), then wait; returns the
+        exit statuses in order."""
+        for d in daemons:
+            d.stopped = True
+            d.signal(signal.SIGTERM)
+        return [d.wait_exit(timeout) for d in daemons]
 
     def base_path(self, name):
         return os.path.join(self.workdir, name)

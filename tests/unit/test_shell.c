@@ -10,6 +10,15 @@
  * behind; shell calls from inside node callbacks are safe; a node at
  * max_connections gets its extra socket closed; IPv6 loopback works where the
  * host has it.
+ *
+ * Seed resolution (RESOLVE): a literal seed is answered without DNS and
+ * dialed; a name is resolved by evdns against an in-process DNS server
+ * (libevent's evdns server API on a UDP port of 127.0.0.1) that gives it an A
+ * and an AAAA record, both reported; NXDOMAIN is reported as 0 addresses and
+ * logged at warn with the reason; a lookup in progress is cancelled by
+ * shutdown (the shell stops once it is) and by pqnet_shell_del; a bad
+ * dns_server is refused. Outbound sockets of a node listening on 127.0.0.2
+ * come from 127.0.0.2.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,12 +30,15 @@
 
 #include <arpa/inet.h>
 #include <cmocka.h>
+#include <event2/dns.h>
+#include <event2/dns_struct.h>
 #include <event2/event.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addrman/addrman.h"
 #include "io/shell.h"
 #include "pqnet/error.h"
 #include "pqnet/node.h"
@@ -42,6 +54,8 @@ typedef struct peer {
   pqnet_node *node;
   pqnet_shell *shell;
   int connected, disconnected, messages, dial_failed_logs;
+  int resolve_failed_logs, seed_none_logs;
+  char seed_log[256]; /* the node's last "seed ... gave" line */
   int last_reason;
   int shutdown_on_disconnect; /* call pqnet_shell_shutdown from the callback */
   uint64_t last_conn;
@@ -49,10 +63,21 @@ typedef struct peer {
   char last_text[256];
 } peer;
 
+/* An in-process DNS server: "seed.test" has A 127.0.0.1 and AAAA ::1, other
+ * names do not exist; with `silent` it never answers. */
+typedef struct dns_server {
+  evutil_socket_t fd;
+  struct evdns_server_port *port;
+  uint16_t udp_port;
+  int queries;
+  int silent;
+} dns_server;
+
 typedef struct world {
   struct event_base *base;
   struct event *tick; /* keeps EVLOOP_ONCE from blocking forever */
   peer a, b;
+  dns_server dns; /* when port is not NULL */
 } world;
 
 static void on_connected(void *ctx, const pqnet_peer_info *p) {
@@ -88,6 +113,10 @@ static void on_log(void *ctx, int level, const char *msg) {
   peer *me = ctx;
   (void)level;
   if (strncmp(msg, "dial failed", 11) == 0) me->dial_failed_logs++;
+  if (strncmp(msg, "resolve failed", 14) == 0 && level == 1) me->resolve_failed_logs++;
+  if (strncmp(msg, "seed ", 5) == 0 && strstr(msg, " gave "))
+    snprintf(me->seed_log, sizeof me->seed_log, "%s", msg);
+  if (strncmp(msg, "seed ", 5) == 0 && strstr(msg, "resolved to no address")) me->seed_none_logs++;
   if (getenv("PQNET_TEST_VERBOSE")) fprintf(stderr, "[%p] %s\n", ctx, msg);
 }
 
@@ -112,6 +141,8 @@ static uint16_t free_port(void) {
 }
 
 static uint32_t g_max_connections; /* 0: the default */
+static const char *g_seed;         /* the node's only seed (NULL: none) */
+static const char *g_dns_server;   /* the shell's dns_server (NULL: none) */
 
 static void peer_init(world *w, peer *p, uint64_t seed, uint16_t port, size_t send_queue_max) {
   uint8_t idseed[32];
@@ -126,6 +157,11 @@ static void peer_init(world *w, peer *p, uint64_t seed, uint16_t port, size_t se
   cfg.ping_interval_ms = 100;
   cfg.pong_timeout_ms = 5000;
   if (g_max_connections) cfg.max_connections = g_max_connections;
+  if (g_seed) {
+    snprintf(cfg.seeds[0], sizeof cfg.seeds[0], "%s", g_seed);
+    cfg.nseeds = 1;
+    cfg.feeler_interval_ms = 0;
+  }
   pqnet_node_callbacks cb = {.ctx = p,
                              .peer_connected = on_connected,
                              .peer_disconnected = on_disconnected,
@@ -139,6 +175,7 @@ static void peer_init(world *w, peer *p, uint64_t seed, uint16_t port, size_t se
   if (send_queue_max) scfg.send_queue_max = send_queue_max;
   scfg.log = on_log;
   scfg.log_ctx = p;
+  if (g_dns_server) snprintf(scfg.dns_server, sizeof scfg.dns_server, "%s", g_dns_server);
   assert_int_equal(pqnet_shell_new(w->base, p->node, &scfg, &p->shell), 0);
 }
 
@@ -165,8 +202,14 @@ static int setup(void **state) {
 static int teardown(void **state) {
   world *w = *state;
   g_max_connections = 0;
+  g_seed = NULL;
+  g_dns_server = NULL;
   peer_free(&w->a);
   peer_free(&w->b);
+  if (w->dns.port) {
+    evdns_close_server_port(w->dns.port);
+    close(w->dns.fd);
+  }
   event_free(w->tick);
   event_base_free(w->base);
   free(w);
@@ -397,6 +440,203 @@ static void test_ipv6(void **state) {
   assert_int_equal(info.addr.family, 6);
 }
 
+/* ---- seed resolution ---- */
+
+static void dns_answer(struct evdns_server_request *req, void *arg) {
+  dns_server *d = arg;
+  d->queries++;
+  if (d->silent) {
+    evdns_server_request_drop(req);
+    return;
+  }
+  int found = 0;
+  for (int i = 0; i < req->nquestions; i++) {
+    const struct evdns_server_question *q = req->questions[i];
+    if (evutil_ascii_strcasecmp(q->name, "seed.test") != 0) continue;
+    found = 1;
+    if (q->type == EVDNS_TYPE_A) {
+      uint32_t ip = htonl(INADDR_LOOPBACK);
+      evdns_server_request_add_a_reply(req, q->name, 1, &ip, 60);
+    } else if (q->type == EVDNS_TYPE_AAAA) {
+      evdns_server_request_add_aaaa_reply(req, q->name, 1, &in6addr_loopback, 60);
+    }
+  }
+  evdns_server_request_respond(req, found ? 0 : DNS_ERR_NOTEXIST);
+}
+
+static dns_server *dns_start(world *w, int silent) {
+  dns_server *d = &w->dns;
+  struct sockaddr_in sin;
+  socklen_t len = sizeof sin;
+  memset(d, 0, sizeof *d);
+  d->silent = silent;
+  d->fd = socket(AF_INET, SOCK_DGRAM, 0);
+  assert_true(d->fd >= 0);
+  memset(&sin, 0, sizeof sin);
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(d->fd, (struct sockaddr *)&sin, sizeof sin), 0);
+  assert_int_equal(getsockname(d->fd, (struct sockaddr *)&sin, &len), 0);
+  d->udp_port = ntohs(sin.sin_port);
+  evutil_make_socket_nonblocking(d->fd);
+  d->port = evdns_add_server_port_with_base(w->base, d->fd, 0, dns_answer, d);
+  assert_non_null(d->port);
+  return d;
+}
+
+/* Run the loop until p's shell has no lookup in progress, or the deadline. */
+static int run_while_resolving(world *w, peer *p) {
+  uint64_t end = pqnet_shell_now_ms() + DEADLINE_MS;
+  while (pqnet_shell_resolving(p->shell) > 0 && pqnet_shell_now_ms() < end)
+    event_base_loop(w->base, EVLOOP_ONCE);
+  return pqnet_shell_resolving(p->shell) == 0;
+}
+
+/* A literal seed never touches DNS: B resolves it at once and dials A. */
+static void test_resolve_literal(void **state) {
+  world *w = *state;
+  char hp[64];
+  uint16_t port = free_port();
+  peer_init(w, &w->a, 11, port, 0);
+  snprintf(hp, sizeof hp, "127.0.0.1:%u", (unsigned)port);
+  assert_int_equal(pqnet_shell_listen(w->a.shell, hp), 0);
+  g_seed = hp;
+  g_dns_server = "127.0.0.1:9"; /* would never answer: must not be asked */
+  peer_init(w, &w->b, 12, 0, 0);
+  pqnet_node_start(w->b.node, pqnet_shell_now_ms());
+  pqnet_shell_flush(w->b.shell);
+  assert_int_equal(pqnet_shell_resolving(w->b.shell), 0); /* answered inside the flush */
+  assert_non_null(strstr(w->b.seed_log, "seed 127.0.0.1 gave 1 address"));
+  assert_true(run_until(w, &w->a.connected, 1));
+  assert_true(run_until(w, &w->b.connected, 1));
+}
+
+/* A name: one A and one AAAA record from the DNS server, both reported. */
+static void test_resolve_name(void **state) {
+  world *w = *state;
+  char hp[64], seed[64];
+  dns_server *d = dns_start(w, 0);
+  uint16_t port = free_port();
+  peer_init(w, &w->a, 13, port, 0);
+  snprintf(hp, sizeof hp, "127.0.0.1:%u", (unsigned)port);
+  assert_int_equal(pqnet_shell_listen(w->a.shell, hp), 0);
+  snprintf(seed, sizeof seed, "seed.test:%u", (unsigned)port);
+  snprintf(hp, sizeof hp, "127.0.0.1:%u", (unsigned)d->udp_port);
+  g_seed = seed;
+  g_dns_server = hp;
+  peer_init(w, &w->b, 14, 0, 0);
+  pqnet_node_start(w->b.node, pqnet_shell_now_ms());
+  pqnet_shell_flush(w->b.shell);
+  assert_int_equal(pqnet_shell_resolving(w->b.shell), 1); /* asynchronous */
+  assert_true(run_while_resolving(w, &w->b));
+  assert_true(d->queries >= 2); /* A and AAAA */
+  assert_non_null(strstr(w->b.seed_log, "seed seed.test gave 2 addresses"));
+  assert_int_equal(w->b.resolve_failed_logs, 0);
+  assert_true(run_until(w, &w->a.connected, 1)); /* 127.0.0.1 answers; ::1 may not listen */
+  pqnet_addrman *am = pqnet_node_addrman(w->b.node);
+  pqnet_addr v4, v6;
+  pqnet_addr_info info;
+  assert_int_equal(pqnet_addr_parse("127.0.0.1", port, &v4), 0);
+  assert_int_equal(pqnet_addr_parse("[::1]", port, &v6), 0);
+  assert_int_equal(pqnet_addrman_find(am, &v4, &info), 0);
+  assert_int_equal(pqnet_addrman_find(am, &v6, &info), 0);
+}
+
+/* A name that does not exist: 0 addresses, a warn line with the reason from
+ * the shell and the node's own line. */
+static void test_resolve_nxdomain(void **state) {
+  world *w = *state;
+  char hp[64];
+  dns_server *d = dns_start(w, 0);
+  peer_init(w, &w->a, 15, 0, 0);
+  snprintf(hp, sizeof hp, "127.0.0.1:%u", (unsigned)d->udp_port);
+  g_seed = "missing.test";
+  g_dns_server = hp;
+  peer_init(w, &w->b, 16, 0, 0);
+  pqnet_node_start(w->b.node, pqnet_shell_now_ms());
+  pqnet_shell_flush(w->b.shell);
+  assert_true(run_while_resolving(w, &w->b));
+  assert_int_equal(w->b.resolve_failed_logs, 1);
+  assert_int_equal(w->b.seed_none_logs, 1);
+}
+
+/* A lookup the server never answers: shutdown cancels it and the shell
+ * stops without reporting it to the node; pqnet_shell_del cancels another. */
+static void test_resolve_cancel(void **state) {
+  world *w = *state;
+  char hp[64];
+  dns_server *d = dns_start(w, 1);
+  snprintf(hp, sizeof hp, "127.0.0.1:%u", (unsigned)d->udp_port);
+  g_seed = "seed.test";
+  g_dns_server = hp;
+  peer_init(w, &w->a, 17, 0, 0);
+  peer_init(w, &w->b, 18, 0, 0);
+  pqnet_node_start(w->b.node, pqnet_shell_now_ms());
+  pqnet_node_start(w->a.node, pqnet_shell_now_ms());
+  pqnet_shell_flush(w->b.shell);
+  pqnet_shell_flush(w->a.shell);
+  assert_int_equal(pqnet_shell_resolving(w->b.shell), 1);
+  assert_int_equal(pqnet_shell_resolving(w->a.shell), 1);
+  uint64_t end = pqnet_shell_now_ms() + 300;
+  while (d->queries < 2 && pqnet_shell_now_ms() < end) event_base_loop(w->base, EVLOOP_ONCE);
+  pqnet_shell_shutdown(w->b.shell);
+  assert_false(pqnet_shell_stopped(w->b.shell)); /* the cancellation is still to come */
+  end = pqnet_shell_now_ms() + DEADLINE_MS;
+  while (!pqnet_shell_stopped(w->b.shell) && pqnet_shell_now_ms() < end)
+    event_base_loop(w->base, EVLOOP_ONCE);
+  assert_true(pqnet_shell_stopped(w->b.shell));
+  assert_int_equal(pqnet_shell_resolving(w->b.shell), 0);
+  assert_int_equal(w->b.seed_none_logs, 0); /* a cancelled lookup is not a failure */
+  /* A: deleted with its lookup in progress; one more loop pass frees it. */
+  pqnet_shell_del(w->a.shell);
+  w->a.shell = NULL;
+  event_base_loop(w->base, EVLOOP_NONBLOCK);
+  assert_int_equal(w->a.seed_none_logs, 0);
+}
+
+static void test_dns_server_config(void **state) {
+  world *w = *state;
+  pqnet_node_config cfg;
+  pqnet_shell_config scfg;
+  pqnet_shell *sh = NULL;
+  peer_init(w, &w->a, 19, 0, 0);
+  peer_init(w, &w->b, 20, 0, 0);
+  pqnet_node_config_default(&cfg);
+  pqnet_shell_config_default(&scfg);
+  const char *bad[] = {"dns.example", "127.0.0.1:0", "::1", "127.0.0.1:x"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(scfg.dns_server, sizeof scfg.dns_server, "%s", bad[i]);
+    assert_int_equal(pqnet_shell_new(w->base, w->a.node, &scfg, &sh), PQNET_ERR_MALFORMED);
+    assert_null(sh);
+  }
+  const char *good[] = {"127.0.0.1", "127.0.0.1:5353", "[::1]:53"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    snprintf(scfg.dns_server, sizeof scfg.dns_server, "%s", good[i]);
+    assert_int_equal(pqnet_shell_new(w->base, w->a.node, &scfg, &sh), 0);
+    pqnet_shell_del(sh);
+  }
+}
+
+/* A listens on 127.0.0.2: its outbound socket to B (127.0.0.1) comes from
+ * 127.0.0.2, so B sees A at the address A listens on. */
+static void test_source_address(void **state) {
+  world *w = *state;
+  char hpa[64], hpb[64];
+  uint16_t pa = free_port(), pb = free_port();
+  peer_init(w, &w->a, 21, pa, 0);
+  peer_init(w, &w->b, 22, pb, 0);
+  snprintf(hpa, sizeof hpa, "127.0.0.2:%u", (unsigned)pa);
+  snprintf(hpb, sizeof hpb, "127.0.0.1:%u", (unsigned)pb);
+  if (pqnet_shell_listen(w->a.shell, hpa) != 0) skip(); /* no 127.0.0.2 on this host */
+  assert_int_equal(pqnet_shell_listen(w->b.shell, hpb), 0);
+  assert_int_equal(pqnet_shell_dial_host(w->a.shell, hpb), 0);
+  assert_true(run_until(w, &w->b.connected, 1));
+  pqnet_peer_info info;
+  assert_int_equal(pqnet_node_peer_info(w->b.node, w->b.last_conn, &info), 0);
+  assert_int_equal(info.addr.family, 4);
+  assert_memory_equal(info.addr.ip, "\x7f\x00\x00\x02", 4);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_session_and_messages, setup, teardown),
@@ -407,6 +647,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_shutdown_from_callback, setup, teardown),
       cmocka_unit_test_setup_teardown(test_max_connections, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_resolve_literal, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_resolve_name, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_resolve_nxdomain, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_resolve_cancel, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dns_server_config, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_source_address, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
