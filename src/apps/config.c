@@ -432,7 +432,9 @@ static int apply_text(pqnet_config *cfg, const keydef *k, const char *text, cons
     char *s = copy;
     while (*s == ' ' || *s == '\t') s++;
     int rc = 0;
-    if (*s) {
+    if (!*s) {
+      rc = key_err(err, cap, sc, 0, k, PQNET_ERR_MALFORMED, "empty list");
+    } else {
       for (;;) {
         char *comma = strchr(s, ',');
         char *e = comma ? comma : s + strlen(s);

@@ -19,7 +19,7 @@
  * The first flag for a list replaces what lower sources gave; later flags for
  * the same list append (--peer a --peer b). From the environment and from
  * flags a list is written comma-separated ("a:7071,b:7071"; spaces around
- * items are ignored, empty items are errors).
+ * items are ignored, empty items and an empty list are errors).
  *
  * File layout: every key may be written at the top level. Keys may also be
  * grouped in sections, each key in its own one only (docs/config.md):

@@ -486,6 +486,8 @@ static void test_env(void **state) {
        "environment PQNET_SEEDS: key 'seed_peers': empty entry in the list \"a,,b\""},
       {"PQNET_SEEDS=a,", PQNET_ERR_MALFORMED,
        "environment PQNET_SEEDS: key 'seed_peers': empty entry in the list \"a,\""},
+      {"PQNET_SEEDS= ", PQNET_ERR_MALFORMED,
+       "environment PQNET_SEEDS: key 'seed_peers': empty list"},
       {"PQNET_SEEDS=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", PQNET_ERR_TOO_LARGE,
        "environment PQNET_SEEDS: key 'seed_peers': more than 16 entries"},
       {"PQNET_PEERS=1.2.3.4", PQNET_ERR_MALFORMED,
@@ -588,9 +590,10 @@ static void test_flags(void **state) {
   assert_string_equal(c->origin[CONFIG_MIN_OUTBOUND_CONNECTIONS].name, "--min-outbound");
   assert_int_equal(c->origin[CONFIG_MIN_OUTBOUND_CONNECTIONS].source, CONFIG_SRC_FLAG);
   assert_int_equal(config_apply_flag(c, "--genesis", "", err, sizeof err), 0);
-  assert_int_equal(config_apply_flag(c, "--seeds", "", err, sizeof err), 0); /* empty list */
-  assert_int_equal(c->nseed_peers, 0);
-  assert_int_equal(c->origin[CONFIG_SEED_PEERS].source, CONFIG_SRC_FLAG);
+  assert_int_equal(config_apply_flag(c, "--seeds", "", err, sizeof err), PQNET_ERR_MALFORMED);
+  assert_string_equal(err, "flag --seeds: key 'seed_peers': empty list");
+  assert_int_equal(config_apply_flag(c, "--peer", " \t", err, sizeof err), PQNET_ERR_MALFORMED);
+  assert_string_equal(err, "flag --peer: key 'peers': empty list");
 
   assert_int_equal(config_apply_flag(c, "--nope", "1", err, sizeof err), PQNET_ERR_INVALID_ARG);
   assert_string_equal(err, "unknown flag --nope");
