@@ -320,9 +320,9 @@ static void connect_ready(pqnet_chain_net *n, uint64_t now) {
     }
     if (pqnet_chain_have(n->chain, first.hdr.parent) != 1) {
       /* The serving peer's chain forks below this window. */
-      uint64_t served = w->served_by;
+      uint64_t served = w->served_by, start = w->start;
       win_drop_all(n);
-      if (served == n->located_peer && w->start == n->located_from) {
+      if (served == n->located_peer && start == n->located_from) {
         /* It located this fork for us and still does not link: it lied, or
          * reorganised in between. Not provable: a stall, not a ban. */
         n->located_peer = 0;
