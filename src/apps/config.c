@@ -75,6 +75,8 @@ static const keydef keys[CONFIG_NKEYS] = {
     STR("base_path", NULL, base_path, "./pqnet-data", check_nonempty, "PQNET_BASE_PATH",
         "--base-path"),
     BOOL("mine", NULL, mine, 0, "PQNET_MINE", "--mine"),
+    INT("mine_target_bits", NULL, mine_target_bits, 0, 255, 0, "PQNET_MINE_TARGET_BITS", NULL,
+        "--mine-target-bits", NULL),
     STR("listen", "p2p", listen, "127.0.0.1:7071", check_hostport, "PQNET_LISTEN", "--listen"),
     LIST("peers", "p2p", peers, npeers, check_hostport, "PQNET_PEERS", NULL, "--peers", "--peer"),
     LIST("seed_peers", "p2p", seed_peers, nseed_peers, check_seed, "PQNET_SEED_PEERS",

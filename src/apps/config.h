@@ -103,6 +103,7 @@ typedef enum config_key {
   CONFIG_GENESIS,
   CONFIG_BASE_PATH,
   CONFIG_MINE,
+  CONFIG_MINE_TARGET_BITS,
   CONFIG_LISTEN,
   CONFIG_PEERS,
   CONFIG_SEED_PEERS,
@@ -142,6 +143,7 @@ typedef struct pqnet_config {
   char genesis[65];                /* 64 hex digits, or "": SHA3-256("pqnet genesis " network) */
   char base_path[CONFIG_PATH_MAX]; /* data directory */
   int mine;                        /* 0 or 1 */
+  int64_t mine_target_bits;        /* 0: the network's default target; else leading zero bits */
   char listen[CONFIG_ADDR_MAX];    /* P2P HOST:PORT (default: see config_finish) */
   char peers[CONFIG_MAX_PEERS][CONFIG_ADDR_MAX]; /* HOST:PORT dialed at start (--peer) */
   size_t npeers;

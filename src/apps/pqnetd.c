@@ -7,13 +7,24 @@
  * come from defaults < config file < PQNET_* environment < flags
  * (src/apps/config.h).
  *
- * Logs go to stderr, one line per event:
- *   2026-11-21T19:40:00.123Z info peer connected conn=1 addr=127.0.0.1:7072 ...
- * Session events come from the node callbacks (peer_connected,
+ * Logs go to stderr, or to --log-file (appended; reopened on SIGHUP, for
+ * logrotate), one line per event: UTC time, level, subsystem, message,
+ * key=value fields:
+ *   2026-11-21T19:40:00.123Z info p2p peer connected conn=1 addr=127.0.0.1:7072 ...
+ * Subsystems: daemon (start, stop, files), p2p (sessions and the node core's
+ * decisions), net (sockets and DNS: the I/O shell), http (the API), chain,
+ * libevent. Session events come from the node callbacks (peer_connected,
  * peer_disconnected); the node core logs its own decisions (seeds queried,
  * addresses learned) at their own level, and its connect and disconnect
- * lines at debug only, so that each event is one line at the default level.
- * libevent's own messages (the DNS resolver's) are shown at debug.
+ * lines at debug only, so that each event is one line at the default level
+ * and a healthy node is quiet (no line per Ping). libevent's own messages
+ * (the DNS resolver's) are shown at debug.
+ *
+ * The HTTP API's endpoints that change state need the token pqnetd writes
+ * to <base-path>/.cookie once its listeners are up (src/io/cookie.h; a new
+ * one at every start, removed at a clean stop). The API's hooks are set in
+ * http_hooks(): the chain's /chain/head route and metrics lines, and the
+ * bans made through the API (for the peer store).
  *
  * Exit codes: 0 after a clean stop (SIGINT/SIGTERM), 1 when startup fails
  * (identity, listen, chain), 2 for a bad flag, variable or config file.
@@ -31,7 +42,9 @@
 
 #include "apps/config.h"
 #include "chain/block.h"
+#include "chain/chain.h"
 #include "chain/chain_app.h"
+#include "io/cookie.h"
 #include "io/http.h"
 #include "io/identity_file.h"
 #include "io/shell.h"
@@ -48,12 +61,17 @@ enum { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 static int g_log_level = LOG_INFO;
 static int g_log_fd = STDERR_FILENO;
+static const char *g_log_path; /* --log-file, for SIGHUP; NULL: stderr */
+
+/* The subsystem field of a log line. */
+static const char SUB_DAEMON[] = "daemon", SUB_P2P[] = "p2p", SUB_NET[] = "net",
+                  SUB_HTTP[] = "http", SUB_CHAIN[] = "chain", SUB_LIBEVENT[] = "libevent";
 
 /* ---- logging ---- */
 
 /* One line to stderr with a single write(2), so lines never interleave.
  * Control characters (a peer's Reject text may carry any byte) become '?'. */
-static void vlogmsg(int level, const char *fmt, va_list ap) {
+static void vlogmsg(int level, const char *sub, const char *fmt, va_list ap) {
   char line[1024];
   struct timespec ts;
   struct tm tm;
@@ -61,8 +79,8 @@ static void vlogmsg(int level, const char *fmt, va_list ap) {
   clock_gettime(CLOCK_REALTIME, &ts);
   gmtime_r(&ts.tv_sec, &tm);
   size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-  n += (size_t)snprintf(line + n, sizeof line - n, ".%03ldZ %s ", ts.tv_nsec / 1000000L,
-                        level_names[level]);
+  n += (size_t)snprintf(line + n, sizeof line - n, ".%03ldZ %s %s ", ts.tv_nsec / 1000000L,
+                        level_names[level], sub);
   size_t start = n;
   int m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
   if (m < 0) m = 0;
@@ -79,18 +97,48 @@ static int log_open_file(const char *path) {
   int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) return -1;
   g_log_fd = fd;
+  g_log_path = path;
   return 0;
+}
+
+static void logmsg(int level, const char *fmt, ...);
+
+/* SIGHUP: reopen the --log-file (logrotate moved it away). If that fails the
+ * old file stays in use and says why. */
+static void log_reopen_file(void) {
+  if (!g_log_path) {
+    logmsg(LOG_INFO, "SIGHUP received; no --log-file to reopen");
+    return;
+  }
+  int fd = open(g_log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    logmsg(LOG_ERROR, "cannot reopen the log file path=%s error=%s", g_log_path, strerror(errno));
+    return;
+  }
+  if (g_log_fd != STDERR_FILENO) close(g_log_fd);
+  g_log_fd = fd;
+  logmsg(LOG_INFO, "log file reopened path=%s", g_log_path);
 }
 
 static void log_close_file(void) {
   if (g_log_fd != STDERR_FILENO) close(g_log_fd);
   g_log_fd = STDERR_FILENO;
+  g_log_path = NULL;
 }
 
+/* A line of the daemon itself. */
 static void logmsg(int level, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vlogmsg(level, fmt, ap);
+  vlogmsg(level, SUB_DAEMON, fmt, ap);
+  va_end(ap);
+}
+
+/* A line of another subsystem (SUB_*). */
+static void logsub(int level, const char *sub, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlogmsg(level, sub, fmt, ap);
   va_end(ap);
 }
 
@@ -121,6 +169,8 @@ static void usage(FILE *f) {
              "  --network NAME           devnet, testnet or mainnet (default devnet)\n"
              "  --genesis HEX            genesis hash, 64 hex digits (default: the network's)\n"
              "  --mine                   mine blocks on the devnet chain and broadcast them\n"
+             "  --mine-target-bits N     proof-of-work target: N leading zero bits (default:\n"
+             "                           the network's); every node must use the same\n"
              "  --ping-interval SECS     seconds between Pings (default 30)\n"
              "  --pong-timeout SECS      drop a peer whose Pong is this late (default 60)\n"
              "  --connect-timeout SECS   TCP connect timeout, and how long stored peers get\n"
@@ -244,7 +294,7 @@ static int all_zero(const uint8_t *p, size_t n) {
 static void on_peer_connected(void *ctx, const pqnet_peer_info *p) {
   char addr[PQNET_ADDR_STRLEN], hex[65];
   daemon_ctx *d = ctx;
-  logmsg(LOG_INFO, "peer connected conn=%llu addr=%s dir=%s peer_id=%s listen_port=%u",
+  logsub(LOG_INFO, SUB_P2P, "peer connected conn=%llu addr=%s dir=%s peer_id=%s listen_port=%u",
          (unsigned long long)p->conn, pqnet_addr_format(&p->addr, addr, sizeof addr),
          dir_name(p->direction), pqnet_peer_id_hex(p->peer_id, hex, sizeof hex),
          (unsigned)p->listen_port);
@@ -259,11 +309,11 @@ static void on_peer_disconnected(void *ctx, const pqnet_peer_info *p, int reason
   if (all_zero(p->peer_id, sizeof p->peer_id)) {
     /* Two nodes that dial each other at once end with one session and one
      * duplicate-peer handshake: normal during discovery, not a warning. */
-    logmsg(reason == PQNET_REASON_DUPLICATE ? LOG_INFO : LOG_WARN,
+    logsub(reason == PQNET_REASON_DUPLICATE ? LOG_INFO : LOG_WARN, SUB_P2P,
            "handshake failed conn=%llu addr=%s dir=%s reason=%s: %s", (unsigned long long)p->conn,
            addr, dir_name(p->direction), pqnet_reason_name(reason), text);
   } else {
-    logmsg(LOG_INFO,
+    logsub(LOG_INFO, SUB_P2P,
            "peer disconnected conn=%llu addr=%s dir=%s peer_id=%s bytes_in=%llu bytes_out=%llu "
            "reason=%s: %s",
            (unsigned long long)p->conn, addr, dir_name(p->direction),
@@ -275,7 +325,7 @@ static void on_peer_disconnected(void *ctx, const pqnet_peer_info *p, int reason
 
 static void on_peer_hello(void *ctx, const pqnet_peer_info *p) {
   daemon_ctx *d = ctx;
-  logmsg(LOG_DEBUG, "peer hello conn=%llu user_agent=%s services=%llu best_height=%llu",
+  logsub(LOG_DEBUG, SUB_P2P, "peer hello conn=%llu user_agent=%s services=%llu best_height=%llu",
          (unsigned long long)p->conn, p->user_agent ? p->user_agent : "",
          (unsigned long long)p->services, (unsigned long long)p->best_height);
   if (d->app) pqnet_chain_app_on_peer_hello(d->app, p, pqnet_shell_now_ms());
@@ -288,8 +338,8 @@ static void on_message(void *ctx, uint64_t conn, uint16_t protocol, uint8_t type
     pqnet_chain_app_on_message(d->app, conn, protocol, type, body, len, pqnet_shell_now_ms());
     return;
   }
-  logmsg(LOG_DEBUG, "message conn=%llu protocol=%u type=%u len=%zu", (unsigned long long)conn,
-         (unsigned)protocol, (unsigned)type, len);
+  logsub(LOG_DEBUG, SUB_P2P, "message conn=%llu protocol=%u type=%u len=%zu",
+         (unsigned long long)conn, (unsigned)protocol, (unsigned)type, len);
 }
 
 static int on_gossip(void *ctx, uint64_t conn, uint16_t topic, const uint8_t *payload, size_t len) {
@@ -318,10 +368,16 @@ static int clamp_level(int level) {
   return level < LOG_ERROR ? LOG_ERROR : level > LOG_DEBUG ? LOG_DEBUG : level;
 }
 
-/* The node core, the shell and the HTTP server log at their own level. */
+/* The shell, the HTTP server and the chain log at their own level; ctx is
+ * their subsystem name (SUB_*). */
 static void on_lib_log(void *ctx, int level, const char *msg) {
+  logsub(clamp_level(level), ctx ? (const char *)ctx : SUB_DAEMON, "%s", msg);
+}
+
+/* The node core (its callbacks' ctx is the daemon_ctx). */
+static void on_node_log(void *ctx, int level, const char *msg) {
   (void)ctx;
-  logmsg(clamp_level(level), "%s", msg);
+  logsub(clamp_level(level), SUB_P2P, "%s", msg);
 }
 
 /* libevent's messages (evdns: "Nameserver ... has failed") say again what
@@ -330,7 +386,7 @@ static void on_libevent_log(int severity, const char *msg) {
   int level = severity >= EVENT_LOG_ERR    ? LOG_ERROR
               : severity >= EVENT_LOG_WARN ? LOG_WARN
                                            : LOG_DEBUG;
-  logmsg(level, "libevent: %s", msg);
+  logsub(level, SUB_LIBEVENT, "%s", msg);
 }
 
 /* ---- signals ---- */
@@ -348,6 +404,81 @@ static void on_signal(evutil_socket_t sig, short what, void *arg) {
   }
 }
 
+static void on_sighup(evutil_socket_t sig, short what, void *arg) {
+  (void)sig;
+  (void)what;
+  (void)arg;
+  log_reopen_file();
+}
+
+/* ---- the HTTP API: cookie and hooks ---- */
+
+static char g_cookie_token[PQNET_COOKIE_TOKEN_LEN + 1]; /* "" until the cookie is written */
+
+/* Write <base_path>/.cookie with token, once the HTTP listener is up (a node
+ * that fails to start must not overwrite a running node's cookie). */
+static int api_cookie_create(const char *base_path, const char *token) {
+  char path[CONFIG_PATH_MAX + 16];
+  pqnet_cookie_path(base_path, path, sizeof path);
+  int rc = pqnet_cookie_write(base_path, token);
+  if (rc) {
+    logsub(LOG_ERROR, SUB_HTTP, "cannot write the API cookie path=%s error=%s", path,
+           rc == PQNET_ERR_IO ? strerror(errno) : pqnet_strerror(rc));
+    return rc;
+  }
+  memcpy(g_cookie_token, token, sizeof g_cookie_token);
+  logsub(LOG_INFO, SUB_HTTP, "api cookie written path=%s", path);
+  return 0;
+}
+
+/* At exit: remove the cookie if it still holds our token. */
+static void api_cookie_remove(const char *base_path) {
+  if (!g_cookie_token[0]) return;
+  int rc = pqnet_cookie_remove(base_path, g_cookie_token);
+  if (rc && rc != PQNET_ERR_STATE)
+    logsub(LOG_WARN, SUB_HTTP, "cannot remove the API cookie error=%s",
+           rc == PQNET_ERR_IO ? strerror(errno) : pqnet_strerror(rc));
+  memset(g_cookie_token, 0, sizeof g_cookie_token);
+}
+
+/* Bans added or lifted through the API (the node applied them already and
+ * the HTTP server logged them). The peer store persists them here; the
+ * node's automatic bans come through pqnet_node_callbacks.banned. */
+static void on_api_banned(void *ctx, const pqnet_ban *ban) {
+  (void)ctx;
+  (void)ban;
+}
+
+static void on_api_unbanned(void *ctx, const pqnet_addr *addr, unsigned prefix_len) {
+  (void)ctx;
+  (void)addr;
+  (void)prefix_len;
+}
+
+/* GET /chain/head and the chain's /metrics lines (snprintf convention). */
+static int chain_head_text(void *ctx, char *buf, size_t cap) {
+  return pqnet_chain_app_head_json(ctx, buf, cap);
+}
+
+static int chain_metrics_text(void *ctx, char *buf, size_t cap) {
+  return pqnet_chain_app_metrics(ctx, buf, cap);
+}
+
+/* The HTTP server's token, log subsystem and hooks. */
+static void http_hooks(pqnet_http_config *hcfg, daemon_ctx *d, const char *token) {
+  memcpy(hcfg->token, token, sizeof hcfg->token);
+  hcfg->log = on_lib_log;
+  hcfg->log_ctx = (void *)SUB_HTTP;
+  hcfg->banned = on_api_banned;
+  hcfg->unbanned = on_api_unbanned;
+  hcfg->ban_ctx = d;
+  if (d->app) {
+    hcfg->routes[hcfg->nroutes++] = (pqnet_http_route){"/chain/head", chain_head_text, d->app};
+    hcfg->metrics = chain_metrics_text;
+    hcfg->metrics_ctx = d->app;
+  }
+}
+
 /* ---- main ---- */
 
 int main(int argc, char **argv) {
@@ -357,7 +488,7 @@ int main(int argc, char **argv) {
   pqnet_shell *shell = NULL;
   pqnet_http *http = NULL;
   struct event_base *base = NULL;
-  struct event *sigint = NULL, *sigterm = NULL;
+  struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
   daemon_ctx *d = &g_d;
   int status = 1, rc;
   char hex[65], msg[8192];
@@ -411,7 +542,7 @@ int main(int argc, char **argv) {
                              .peer_disconnected = on_peer_disconnected,
                              .message = on_message,
                              .peer_hello = on_peer_hello,
-                             .log = on_lib_log,
+                             .log = on_node_log,
                              .gossip = on_gossip};
   base = event_base_new();
   if (!base) {
@@ -424,7 +555,9 @@ int main(int argc, char **argv) {
   d->signals = 0;
   sigint = evsignal_new(base, SIGINT, on_signal, d);
   sigterm = evsignal_new(base, SIGTERM, on_signal, d);
-  if (!sigint || !sigterm || evsignal_add(sigint, NULL) != 0 || evsignal_add(sigterm, NULL) != 0) {
+  sighup = evsignal_new(base, SIGHUP, on_sighup, d);
+  if (!sigint || !sigterm || !sighup || evsignal_add(sigint, NULL) != 0 ||
+      evsignal_add(sigterm, NULL) != 0 || evsignal_add(sighup, NULL) != 0) {
     logmsg(LOG_ERROR, "cannot install signal handlers");
     goto out;
   }
@@ -440,6 +573,7 @@ int main(int argc, char **argv) {
   scfg.connect_timeout_ms = (uint32_t)cfg.connection_timeout_seconds * 1000u;
   scfg.send_queue_max = ncfg.send_queue_max;
   scfg.log = on_lib_log;
+  scfg.log_ctx = (void *)SUB_NET;
   if (cfg.dns_server[0]) {
     if (strlen(cfg.dns_server) >= sizeof scfg.dns_server) {
       logmsg(LOG_ERROR, "dns_server %s is too long", cfg.dns_server);
@@ -462,7 +596,7 @@ int main(int argc, char **argv) {
   size_t nb = pqnet_shell_listen_addrs(shell, bound, 8);
   for (size_t i = 0; i < nb && i < 8; i++) {
     char a[PQNET_ADDR_STRLEN];
-    logmsg(LOG_INFO, "listening addr=%s", pqnet_addr_format(&bound[i], a, sizeof a));
+    logsub(LOG_INFO, SUB_P2P, "listening addr=%s", pqnet_addr_format(&bound[i], a, sizeof a));
   }
 
   /* The devnet chain: an application of the library (src/chain). */
@@ -472,13 +606,19 @@ int main(int argc, char **argv) {
     acfg.base_path = cfg.base_path;
     acfg.network = cfg.network;
     acfg.mine = cfg.mine;
+    uint8_t target[32];
+    if (cfg.mine_target_bits > 0) {
+      pqnet_chain_target_from_bits((unsigned)cfg.mine_target_bits, target);
+      acfg.target = target;
+    }
     acfg.log = on_lib_log;
+    acfg.log_ctx = (void *)SUB_CHAIN;
     rc = pqnet_chain_app_new(&acfg, node, pqnet_rng_system(), pqnet_shell_now_ms(), &d->app);
     if (rc) {
       logmsg(LOG_ERROR, "cannot open the chain error=%s", pqnet_strerror(rc));
       goto out;
     }
-    logmsg(LOG_INFO, "chain height=%llu blocks=%zu mining=%s",
+    logsub(LOG_INFO, SUB_CHAIN, "opened height=%llu blocks=%zu mining=%s",
            (unsigned long long)pqnet_chain_app_height(d->app), pqnet_chain_app_block_count(d->app),
            cfg.mine ? "yes" : "no");
     d->chain_timer = evtimer_new(base, on_chain_timer, d);
@@ -492,11 +632,16 @@ int main(int argc, char **argv) {
   if (cfg.http_listen[0] && strcmp(cfg.http_listen, "none") != 0) {
     pqnet_http_config hcfg;
     pqnet_addr hb;
-    char a[PQNET_ADDR_STRLEN];
+    char a[PQNET_ADDR_STRLEN], token[PQNET_COOKIE_TOKEN_LEN + 1];
     pqnet_http_config_default(&hcfg);
     memcpy(hcfg.peer_id, pqnet_identity_peer_id(id), sizeof hcfg.peer_id);
     hcfg.listen = ncfg.advertise;
-    hcfg.log = on_lib_log;
+    rc = pqnet_cookie_generate(pqnet_rng_system(), token);
+    if (rc) {
+      logmsg(LOG_ERROR, "cannot draw the API token error=%s", pqnet_strerror(rc));
+      goto out;
+    }
+    http_hooks(&hcfg, d, token);
     rc = pqnet_http_new(base, shell, &hcfg, &http);
     if (rc == 0) rc = pqnet_http_listen(http, cfg.http_listen, &hb);
     if (rc) {
@@ -505,11 +650,15 @@ int main(int argc, char **argv) {
              rc == PQNET_ERR_IO ? " (pick another --http-listen, or --http-listen none)" : "");
       goto out;
     }
-    logmsg(LOG_INFO, "http listening addr=%s", pqnet_addr_format(&hb, a, sizeof a));
+    logsub(LOG_INFO, SUB_HTTP, "listening addr=%s", pqnet_addr_format(&hb, a, sizeof a));
+    rc = api_cookie_create(cfg.base_path, token);
+    memset(token, 0, sizeof token);
+    memset(hcfg.token, 0, sizeof hcfg.token);
+    if (rc) goto out;
   }
 
   for (size_t i = 0; i < cfg.npeers; i++) {
-    logmsg(LOG_INFO, "dialing peer=%s", cfg.peers[i]);
+    logsub(LOG_INFO, SUB_P2P, "dialing peer=%s", cfg.peers[i]);
     rc = pqnet_shell_dial_host(shell, cfg.peers[i]);
     if (rc) logmsg(LOG_WARN, "cannot dial peer=%s error=%s", cfg.peers[i], pqnet_strerror(rc));
   }
@@ -518,7 +667,7 @@ int main(int argc, char **argv) {
     size_t n = 0;
     for (size_t i = 0; i < cfg.nseed_peers && n < sizeof seeds; i++)
       n += (size_t)snprintf(seeds + n, sizeof seeds - n, "%s%s", i ? "," : "", cfg.seed_peers[i]);
-    logmsg(LOG_INFO,
+    logsub(LOG_INFO, SUB_P2P,
            "discovery seeds=%s dns_server=%s min_outbound=%u max_outbound=%u max_inbound=%u "
            "tick_s=%u",
            cfg.nseed_peers ? seeds : "none", cfg.dns_server[0] ? cfg.dns_server : "system",
@@ -534,9 +683,11 @@ int main(int argc, char **argv) {
 out:
   if (sigint) event_free(sigint);
   if (sigterm) event_free(sigterm);
+  if (sighup) event_free(sighup);
   if (d->chain_timer) event_free(d->chain_timer);
   d->chain_timer = NULL;
   pqnet_http_del(http);
+  api_cookie_remove(cfg.base_path);
   pqnet_shell_del(shell); /* the chain app still gets the close callbacks this triggers */
   d->shell = NULL;
   pqnet_chain_app_del(d->app);

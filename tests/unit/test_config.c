@@ -71,6 +71,7 @@ static const char *const default_values = "network = \"devnet\"\n"
                                           "genesis = \"\"\n"
                                           "base_path = \"./pqnet-data\"\n"
                                           "mine = false\n"
+                                          "mine_target_bits = 0\n"
                                           "listen = \"127.0.0.1:7071\"\n"
                                           "peers = []\n"
                                           "seed_peers = []\n"
@@ -111,6 +112,7 @@ static const key_spec specs[] = {
      "00112233445566778899AABBCCDDEEFF\""},
     {"base_path", NULL, 's', 0, 0, "", "\"/var/lib/pqnet\""},
     {"mine", NULL, 'b', 0, 0, NULL, "true"},
+    {"mine_target_bits", NULL, 'i', 0, 255, NULL, "20"},
     {"listen", "p2p", 's', 0, 0, "127.0.0.1", "\"[::1]:9000\""},
     {"peers", "p2p", 'l', 0, 0, "1.2.3.4", "[\"1.2.3.4:7071\", \"node.example:7071\"]"},
     {"seed_peers", "p2p", 'l', 0, 0, "seed.example:0", "[\"seed.example\", \"[::1]:7000\"]"},
