@@ -150,7 +150,7 @@ static void do_batch(void *p) {
 }
 
 static void write_rates(void) {
-  printf("== write rates (WAL, synchronous=NORMAL, checkpoint thread)\n");
+  printf("== write rates (WAL, checkpoint thread: caller synchronous=OFF, checkpoints NORMAL)\n");
   wctx c;
   memset(&c, 0, sizeof c);
   c.st = open_store("rates", 0, UINT32_MAX);

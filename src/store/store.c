@@ -454,6 +454,11 @@ static void close_db(pqnet_store *st) {
     st->stmt[i] = NULL;
   }
   if (st->db) {
+    /* The last connection checkpoints as it closes: with syncs. */
+    sqlite3_exec(st->db,
+                 st->cfg.synchronous_full ? "PRAGMA synchronous = FULL"
+                                          : "PRAGMA synchronous = NORMAL",
+                 NULL, NULL, NULL);
     sqlite3_close_v2(st->db);
     st->db = NULL;
   }
@@ -918,6 +923,13 @@ static int open_database(pqnet_store *st) {
     if (rc == SQLITE_OK && pthread_create(&st->ck.th, NULL, ckpt_main, &st->ck) == 0) {
       st->ck.running = 1;
       sqlite3_wal_hook(st->db, wal_hook, st);
+      /* Every checkpoint now runs on the helper's connection, with its sync
+       * level. With NORMAL our own connection would still fsync the WAL
+       * header each time it restarts the log after a checkpoint, in the
+       * caller's thread; OFF drops exactly that. Commits reach the kernel
+       * before COMMIT returns either way (docs/store.md, crash safety). */
+      if (!st->cfg.synchronous_full)
+        sqlite3_exec(st->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
     } else {
       logf_(st, PQNET_STORE_LOG_WARN,
             "peer store: no checkpoint thread (%s); checkpointing inline path=%s",

@@ -18,19 +18,23 @@
  *   queued in memory (queue_learned) and written in batches by flush, at
  *   most max_rows rows per call in one transaction, so no call holds the
  *   event loop for long: the caller flushes from a 1-second timer. Every
- *   statement is prepared once at open and reused. WAL checkpoints (the only
- *   step that fsyncs with synchronous=NORMAL) run on a helper thread with
- *   its own connection, so the caller's thread never waits for the disk
- *   (cfg.no_checkpoint_thread turns this off: SQLite then checkpoints
- *   inline after a commit, every 1000 pages).
+ *   statement is prepared once at open and reused. WAL checkpoints (the
+ *   step that fsyncs) run on a helper thread with its own connection, so
+ *   the caller's thread never calls fsync (cfg.no_checkpoint_thread turns
+ *   this off: SQLite then checkpoints inline after a commit, every 1000
+ *   pages, and the committing call waits for it).
  *
  * DURABILITY
  *   A call that returned success has committed its transaction: it survives
- *   kill -9 of the process at any later moment (WAL with synchronous=NORMAL
- *   hands every committed frame to the kernel before COMMIT returns). Power
- *   loss may lose the last commits but never corrupts the file; set
- *   cfg.synchronous_full for durability across power loss too (one fsync per
- *   commit).
+ *   kill -9 of the process at any later moment (in WAL mode every committed
+ *   frame is handed to the kernel before COMMIT returns, whatever the sync
+ *   level). Power loss may lose the last commits but never corrupts the
+ *   file: checkpoints, the only step that makes the WAL reusable, fsync
+ *   (synchronous=NORMAL on the checkpointing connection). With the
+ *   checkpoint thread the caller's connection runs at synchronous=OFF, so
+ *   the caller's thread never fsyncs, not even the WAL header when the log
+ *   restarts. cfg.synchronous_full gives durability across power loss too
+ *   (FULL on both connections: one fsync per commit).
  *
  * ROBUSTNESS
  *   - A corrupt file (not SQLite, fails quick_check, bad meta, missing
@@ -133,8 +137,11 @@ typedef struct pqnet_store_config {
   /* Unix seconds used to name a moved-aside file. 0: time(NULL), read once,
    * only when a file has to be moved. */
   uint64_t now;
-  /* 0: synchronous=NORMAL (durable across process crashes; default).
-   * 1: synchronous=FULL (also across power loss; one fsync per commit). */
+  /* 0 (default): durable across process crashes; no fsync in the caller's
+   *    thread (OFF on its connection, NORMAL on the checkpoint thread's;
+   *    NORMAL on both without the thread).
+   * 1: synchronous=FULL on both (also across power loss; one fsync per
+   *    commit). */
   int synchronous_full;
   /* 1: no checkpoint thread; SQLite checkpoints inline after commits. */
   int no_checkpoint_thread;
