@@ -35,6 +35,7 @@
 #include "pqnet/rng.h"
 
 struct pqnet_addrman;
+struct pqnet_addr_info;
 
 #ifdef __cplusplus
 extern "C" {
@@ -199,6 +200,11 @@ typedef struct pqnet_node_callbacks {
    * PQNET_GOSSIP_INVALID (not relayed; the sender is banned). payload is
    * valid during the call only. NULL: every message is valid. */
   int (*gossip)(void *ctx, uint64_t conn, uint16_t topic, const uint8_t *payload, size_t len);
+  /* Addresses entered the address book (from Addrs, a Hello, a seed): the
+   * peer store queues them for its next batched write. The entries are the
+   * address manager's (src/addrman/addrman.h pqnet_addr_info), valid during
+   * the call only. */
+  void (*addrs_learned)(void *ctx, const struct pqnet_addr_info *v, size_t n);
 } pqnet_node_callbacks;
 
 #define PQNET_GOSSIP_VALID   1

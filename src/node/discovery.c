@@ -220,6 +220,19 @@ void pqnet_node_dial_failed(pqnet_node *n, const pqnet_addr *addr, uint64_t now)
   dial_failed(n, addr, now, "connection failed");
 }
 
+/* Tell the embedder (the peer store) what the address book now holds for
+ * the given addresses. */
+static void report_learned(pqnet_node *n, const pqnet_addr_info *v, size_t cnt) {
+  if (!n->cb.addrs_learned || cnt == 0) return;
+  pqnet_addr_info *out = malloc(cnt * sizeof *out);
+  if (!out) return;
+  size_t k = 0;
+  for (size_t i = 0; i < cnt; i++)
+    if (pqnet_addrman_find(n->am, &v[i].addr, &out[k]) == 0) k++;
+  if (k) n->cb.addrs_learned(n->cb.ctx, out, k);
+  free(out);
+}
+
 /* ---- seeds -------------------------------------------------------------------- */
 
 static void query_seeds(pqnet_node *n, uint64_t now, const char *why) {
@@ -263,6 +276,7 @@ void pqnet_node_resolved(pqnet_node *n, const char *host, const pqnet_addr *addr
     info.last_seen = secs(now);
     /* Learned from the seed: the seed's own address is the source. */
     if (pqnet_addrman_add(n->am, &info, 1, &addrs[i], secs(now)) > 0) added++;
+    report_learned(n, &info, 1);
     if (outbound_count(n) < n->cfg.min_outbound && !exclude_for_dial(n, &addrs[i]) &&
         start_dial(n, &addrs[i], 0, now) == 0)
       dialed++;
@@ -344,7 +358,7 @@ void disc_on_hello(pqnet_node *n, conn *c, uint64_t now) {
   info.addr = d;
   info.services = c->hello.services;
   info.last_seen = secs(now);
-  pqnet_addrman_add(n->am, &info, 1, &d, secs(now));
+  if (pqnet_addrman_add(n->am, &info, 1, &d, secs(now)) > 0) report_learned(n, &info, 1);
 }
 
 /* §10.3: one answer per session, from a cache that changes once a day. */
@@ -486,7 +500,7 @@ static void on_addrs(pqnet_node *n, conn *c, const pqnet_msg *m, uint64_t now) {
     return;
   }
   const pqnet_addr *source = c->dialable.family ? &c->dialable : &c->addr;
-  if (k) pqnet_addrman_add(n->am, infos, k, source, secs(now));
+  if (k && pqnet_addrman_add(n->am, infos, k, source, secs(now)) > 0) report_learned(n, infos, k);
   /* A small Addrs is relayed whether or not it answers our GetAddrs: the two
    * cannot be told apart (both sides send both at once), and per-address
    * deduplication keeps repeats harmless. */
