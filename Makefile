@@ -6,7 +6,8 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 CMAKE ?= cmake
 
-.PHONY: all deps test test-asan test-long bench fuzz format format-check clean
+.PHONY: all deps test test-asan test-long bench sim-bench fuzz format format-check clean \
+        devnet devnet-stop
 
 all: $(BUILD)/Makefile
 	$(CMAKE) --build $(BUILD) -j$(JOBS)
@@ -37,11 +38,25 @@ test-long: all
 bench: all
 	bash scripts/bench.sh $(BUILD)
 
+# The simulator's five measurements (docs/SIMULATION.md): long runs, minutes
+# to an hour; writes docs/sim/*.png and sim-bench/ (outputs of every run).
+sim-bench: all
+	bash scripts/sim-bench.sh $(BUILD)
+
 fuzz: deps
 	CC=clang $(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPQNET_FUZZ=ON \
 	  >/dev/null
 	$(CMAKE) --build $(FUZZ_BUILD) -j$(JOBS)
 	bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# A local devnet of N nodes on 127.<i>.0.1 (docs/OPERATIONS.md): started, watched
+# until every node has min(N-1, 3) peers or 30 s, then left running.
+N ?= 3
+devnet: all
+	PQNETD=$(BUILD)/pqnetd PQNET_CLI=$(BUILD)/pqnet-cli bash scripts/devnet.sh start $(N)
+
+devnet-stop:
+	bash scripts/devnet.sh stop
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

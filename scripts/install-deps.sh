@@ -16,6 +16,7 @@ packages=(
   valgrind          # constant-time test
   dnsmasq-base      # a real DNS server for seed tests
   prometheus        # promtool, metrics format check
+  chromium fonts-dejavu-core  # headless browser for the status page test
   gnuplot-nox       # plots
 )
 

@@ -43,6 +43,30 @@ def pqnetd_path():
     return path
 
 
+def build_dir():
+    """The folder pqnetd was built in (pqnet-cli and test outputs live there)."""
+    return os.path.dirname(os.path.abspath(pqnetd_path()))
+
+
+def cli_path():
+    """pqnet-cli: $PQNET_CLI, else next to pqnetd."""
+    path = os.environ.get("PQNET_CLI") or os.path.join(build_dir(), "pqnet-cli")
+    if not os.access(path, os.X_OK):
+        raise Failure(f"no pqnet-cli at {path} (build the pqnet-cli target, or set PQNET_CLI)")
+    return path
+
+
+def run_cli(*args, timeout=20.0, env=None):
+    """Run pqnet-cli; returns (exit status, stdout, stderr)."""
+    try:
+        p = subprocess.run([cli_path()] + list(args), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                           env=env)
+    except subprocess.TimeoutExpired:
+        raise Failure(f"pqnet-cli {' '.join(args)} did not exit within {timeout} s")
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
 def free_port(host="127.0.0.1"):
     """A port that was free a moment ago: bind port 0, read it, release it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -128,7 +152,7 @@ class Daemon:
 
     def wait_ready(self, timeout=10.0):
         """Wait for the P2P and (if any) HTTP listeners; returns the P2P address."""
-        addr = self.wait_for(r"info listening addr=(\S+)", "listening line", timeout).group(1)
+        addr = self.wait_for(r"info p2p listening addr=(\S+)", "listening line", timeout).group(1)
         if self.http:
             self.wait_for(r"info http listening addr=", "'http listening' line", timeout)
         return addr
@@ -152,6 +176,15 @@ class Daemon:
         except ValueError:
             doc = None
         return r.status, hdrs, doc, raw
+
+    def cookie(self):
+        """The API token in <base-path>/.cookie (Failure when absent)."""
+        base = flag_value(self.args, "--base-path")
+        try:
+            with open(os.path.join(base, ".cookie")) as f:
+                return f.read().strip()
+        except OSError as e:
+            raise Failure(f"{self.name}: cannot read its cookie: {e}")
 
     def api(self, path):
         """GET path; the parsed JSON of a 200 answer, else Failure."""

@@ -34,7 +34,7 @@ def test(h):
     a.wait_for(rf"listening addr=127\.0\.0\.1:{pa}\b", "listening line")
     b = h.start("B", "--listen", f"127.0.0.1:{pb}", "--base-path", h.base_path("b"),
                 "--peer", f"127.0.0.1:{closed}", "--peer", f"127.0.0.1:{pa}")
-    b.wait_for(rf"warn dial failed conn=\d+ addr=127\.0\.0\.1:{closed} error=Connection refused",
+    b.wait_for(rf"warn net dial failed conn=\d+ addr=127\.0\.0\.1:{closed} error=Connection refused",
                "refused dial")
     check(True, "B logs the refused dial with the OS reason")
     b.wait_for(rf"peer connected conn=\d+ addr=127\.0\.0\.1:{pa} dir=outbound peer_id={id_a}",

@@ -193,7 +193,7 @@ def body(h, dns, dport):
     for ip in NODE_IPS:
         daemons[ip].wait_ready()
     for ip in SEED_IPS + NODE_IPS:
-        daemons[ip].wait_for(rf"info seed {SEED_NAME} gave 3 addresses", "seed resolution",
+        daemons[ip].wait_for(rf"info p2p seed {SEED_NAME} gave 3 addresses", "seed resolution",
                              timeout=10)
     check(True, f"every node logged 'seed {SEED_NAME} gave 3 addresses'")
     queries = len(re.findall(rf"query\[A\] {re.escape(SEED_NAME)} from 127\.0\.0\.1",

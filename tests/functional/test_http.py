@@ -122,7 +122,7 @@ def test(h):
         check(True, f"{d.name}'s book lists {other}")
 
     print("step 5: 404, 405, HEAD, query strings")
-    for method, path, want in (("GET", "/nope", 404), ("GET", "/", 404),
+    for method, path, want in (("GET", "/nope", 404), ("GET", "/index.html", 404),
                                ("GET", "/p2p/peers/", 404), ("POST", "/health", 405),
                                ("DELETE", "/p2p/peers", 405), ("PUT", "/p2p/id", 405)):
         status, hdrs, doc, raw = a.get(path, method=method, body=b"" if method != "GET" else None)

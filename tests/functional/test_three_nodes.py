@@ -53,8 +53,8 @@ def test(h):
                 "--seeds", addr["S"], *common)
     for d in (a, b):
         d.wait_ready()
-        d.wait_for(r"info address book is empty; querying 1 seed", "seed query")
-        d.wait_for(rf"info seed {ips['S']} gave 1 address", "seed answer")
+        d.wait_for(r"info p2p address book is empty; querying 1 seed", "seed query")
+        d.wait_for(rf"info p2p seed {ips['S']} gave 1 address", "seed answer")
         d.wait_for(rf"peer connected conn=\d+ addr={addr['S']} dir=outbound", "session with S")
         check(True, f"{d.name} queried the literal seed and opened a session with S")
 

@@ -22,7 +22,7 @@ from pqnetd_harness import HEX64, check, free_port, main  # noqa: E402
 
 def session_pattern(peer_port, direction, peer_id):
     addr = rf"127\.0\.0\.1:{peer_port}" if peer_port else r"127\.0\.0\.1:\d+"
-    return rf"info peer connected conn=\d+ addr={addr} dir={direction} peer_id={peer_id}"
+    return rf"info p2p peer connected conn=\d+ addr={addr} dir={direction} peer_id={peer_id}"
 
 
 def test(h):
@@ -56,7 +56,7 @@ def test(h):
     print("step 3: B stops cleanly on SIGTERM")
     status = b.stop()
     check(status == 0, "B exits 0 after SIGTERM", f"status {status}")
-    b.wait_for(r"info stopped", "'stopped' line")
+    b.wait_for(r"info daemon stopped", "'stopped' line")
 
     print("step 4: A restarts on the same base path with the same PeerId")
     key = os.path.join(base_a, "identity.key")
