@@ -53,6 +53,7 @@
 #include "pqnet/node.h"
 #include "pqnet/rng.h"
 #include "pqnet/sha3.h"
+#include "store/node_store.h"
 
 #define PQNETD_VERSION "0.1.0"
 #define EXIT_USAGE     2
@@ -65,7 +66,8 @@ static const char *g_log_path; /* --log-file, for SIGHUP; NULL: stderr */
 
 /* The subsystem field of a log line. */
 static const char SUB_DAEMON[] = "daemon", SUB_P2P[] = "p2p", SUB_NET[] = "net",
-                  SUB_HTTP[] = "http", SUB_CHAIN[] = "chain", SUB_LIBEVENT[] = "libevent";
+                  SUB_HTTP[] = "http", SUB_CHAIN[] = "chain", SUB_LIBEVENT[] = "libevent",
+                  SUB_STORE[] = "store";
 
 /* ---- logging ---- */
 
@@ -275,7 +277,8 @@ typedef struct daemon_ctx {
   pqnet_node *node;
   pqnet_shell *shell;
   pqnet_chain_app *app;
-  struct event *chain_timer;
+  pqnet_node_store *store; /* <base-path>/peers.sqlite */
+  struct event *chain_timer, *store_timer;
   int signals;
 } daemon_ctx;
 
@@ -294,6 +297,8 @@ static int all_zero(const uint8_t *p, size_t n) {
 static void on_peer_connected(void *ctx, const pqnet_peer_info *p) {
   char addr[PQNET_ADDR_STRLEN], hex[65];
   daemon_ctx *d = ctx;
+  /* Written through before the line is logged: a logged connection is stored. */
+  pqnet_node_store_peer_connected(d->store, p);
   logsub(LOG_INFO, SUB_P2P, "peer connected conn=%llu addr=%s dir=%s peer_id=%s listen_port=%u",
          (unsigned long long)p->conn, pqnet_addr_format(&p->addr, addr, sizeof addr),
          dir_name(p->direction), pqnet_peer_id_hex(p->peer_id, hex, sizeof hex),
@@ -321,6 +326,7 @@ static void on_peer_disconnected(void *ctx, const pqnet_peer_info *p, int reason
            (unsigned long long)p->bytes_out, pqnet_reason_name(reason), text);
   }
   if (d->app) pqnet_chain_app_on_peer_disconnected(d->app, p, pqnet_shell_now_ms());
+  pqnet_node_store_peer_disconnected(d->store, p);
 }
 
 static void on_peer_hello(void *ctx, const pqnet_peer_info *p) {
@@ -397,6 +403,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg) {
   const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal";
   if (d->signals++ == 0) {
     logmsg(LOG_INFO, "shutting down signal=%s", name);
+    pqnet_node_store_save_anchors(d->store); /* before the sessions close */
     pqnet_shell_shutdown(d->shell);
   } else {
     logmsg(LOG_WARN, "second signal, stopping at once signal=%s", name);
@@ -444,15 +451,36 @@ static void api_cookie_remove(const char *base_path) {
 /* Bans added or lifted through the API (the node applied them already and
  * the HTTP server logged them). The peer store persists them here; the
  * node's automatic bans come through pqnet_node_callbacks.banned. */
+/* Bans survive restarts: the node's own (protocol violations) and the
+ * operator's (HTTP API, pqnet-cli) go to the peer store. */
+static void on_node_banned(void *ctx, const pqnet_ban *ban) {
+  daemon_ctx *d = ctx;
+  pqnet_node_store_banned(d->store, ban);
+}
+
 static void on_api_banned(void *ctx, const pqnet_ban *ban) {
-  (void)ctx;
-  (void)ban;
+  daemon_ctx *d = ctx;
+  pqnet_node_store_banned(d->store, ban);
 }
 
 static void on_api_unbanned(void *ctx, const pqnet_addr *addr, unsigned prefix_len) {
-  (void)ctx;
-  (void)addr;
-  (void)prefix_len;
+  daemon_ctx *d = ctx;
+  pqnet_node_store_unbanned(d->store, addr, prefix_len);
+}
+
+static void on_addrs_learned(void *ctx, const struct pqnet_addr_info *v, size_t n) {
+  daemon_ctx *d = ctx;
+  pqnet_node_store_learned(d->store, v, n);
+}
+
+/* Once a second: the peer store writes a bounded batch of learned addresses. */
+static void on_store_timer(evutil_socket_t fd, short what, void *arg) {
+  daemon_ctx *d = arg;
+  (void)fd;
+  (void)what;
+  pqnet_node_store_tick(d->store, pqnet_shell_now_ms());
+  struct timeval tv = {1, 0};
+  evtimer_add(d->store_timer, &tv);
 }
 
 /* GET /chain/head and the chain's /metrics lines (snprintf convention). */
@@ -543,7 +571,9 @@ int main(int argc, char **argv) {
                              .message = on_message,
                              .peer_hello = on_peer_hello,
                              .log = on_node_log,
-                             .gossip = on_gossip};
+                             .gossip = on_gossip,
+                             .banned = on_node_banned,
+                             .addrs_learned = on_addrs_learned};
   base = event_base_new();
   if (!base) {
     logmsg(LOG_ERROR, "cannot create the event loop");
@@ -561,12 +591,28 @@ int main(int argc, char **argv) {
     logmsg(LOG_ERROR, "cannot install signal handlers");
     goto out;
   }
+  /* The peer store: lock the base path, and the address manager's secret so
+   * the buckets come out as before the restart. */
+  {
+    char why[1024] = "";
+    rc = pqnet_node_store_open(cfg.base_path, &ncfg, on_lib_log, (void *)SUB_STORE,
+                               pqnet_shell_now_ms(), &d->store, why, sizeof why);
+    if (rc) {
+      logmsg(LOG_ERROR, "cannot open the peer store: %s", why[0] ? why : pqnet_strerror(rc));
+      goto out;
+    }
+    if (why[0]) logmsg(LOG_WARN, "peer store: %s", why);
+  }
   rc = pqnet_node_new(&ncfg, id, pqnet_rng_system(), &cb, &node);
   if (rc) {
     logmsg(LOG_ERROR, "cannot create the node error=%s", pqnet_strerror(rc));
     goto out;
   }
   d->node = node;
+  pqnet_addr recent[5];
+  size_t nrecent = pqnet_node_store_attach(
+      d->store, node, pqnet_shell_now_ms(), (uint64_t)cfg.peer_store_ttl_days,
+      (size_t)cfg.max_peer_store_entries, recent, sizeof recent / sizeof recent[0]);
 
   pqnet_shell_config scfg;
   pqnet_shell_config_default(&scfg);
@@ -657,10 +703,28 @@ int main(int argc, char **argv) {
     if (rc) goto out;
   }
 
+  /* Start-up order (DESIGN.md §1.2): --peer addresses at once (and stored),
+   * then the most recent stored peers, anchors first; the node core asks
+   * the seeds only if none of them connects within connection_timeout, or
+   * the store was empty. */
   for (size_t i = 0; i < cfg.npeers; i++) {
     logsub(LOG_INFO, SUB_P2P, "dialing peer=%s", cfg.peers[i]);
+    pqnet_addr pa;
+    if (pqnet_addr_parse(cfg.peers[i], 0, &pa) == 0)
+      pqnet_node_store_remember(d->store, &pa, pqnet_shell_now_ms());
     rc = pqnet_shell_dial_host(shell, cfg.peers[i]);
     if (rc) logmsg(LOG_WARN, "cannot dial peer=%s error=%s", cfg.peers[i], pqnet_strerror(rc));
+  }
+  for (size_t i = 0; i < nrecent; i++) {
+    char a[PQNET_ADDR_STRLEN];
+    rc = pqnet_node_dial(node, &recent[i], pqnet_shell_now_ms());
+    logsub(LOG_DEBUG, SUB_P2P, "dialing stored peer addr=%s%s",
+           pqnet_addr_format(&recent[i], a, sizeof a), rc ? " (already dialed)" : "");
+  }
+  d->store_timer = evtimer_new(base, on_store_timer, d);
+  if (d->store_timer) {
+    struct timeval one = {1, 0};
+    evtimer_add(d->store_timer, &one);
   }
   {
     char seeds[512] = "";
@@ -686,12 +750,16 @@ out:
   if (sighup) event_free(sighup);
   if (d->chain_timer) event_free(d->chain_timer);
   d->chain_timer = NULL;
+  if (d->store_timer) event_free(d->store_timer);
+  d->store_timer = NULL;
   pqnet_http_del(http);
   api_cookie_remove(cfg.base_path);
   pqnet_shell_del(shell); /* the chain app still gets the close callbacks this triggers */
   d->shell = NULL;
   pqnet_chain_app_del(d->app);
   d->app = NULL;
+  pqnet_node_store_close(d->store, pqnet_shell_now_ms()); /* the node must still exist */
+  d->store = NULL;
   pqnet_node_del(node);
   pqnet_identity_del(id);
   if (base) event_base_free(base);

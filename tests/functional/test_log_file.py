@@ -22,7 +22,7 @@ sys.dont_write_bytecode = True
 from pqnetd_harness import check, free_port, main, wait_until  # noqa: E402
 
 LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (error|warn|info|debug) "
-                  r"(daemon|p2p|net|http|chain|libevent) \S.*")
+                  r"(daemon|p2p|net|http|chain|store|libevent) \S.*")
 
 
 def read(path):
