@@ -23,6 +23,8 @@ deps:
 test: deps
 	$(MAKE) all
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	@echo "== NIST and draft vectors (cases per file):"
+	@grep -h "cases ran" $(BUILD)/Testing/Temporary/LastTest.log || true
 	$(MAKE) test-asan
 
 test-asan:
