@@ -122,6 +122,21 @@ static int group_rule_applies(const pqnet_addr *a) {
   return k == PQNET_ADDR_ROUTABLE || k == PQNET_ADDR_LOOPBACK;
 }
 
+/* Network group of an open connection, computed once (eviction compares
+ * every pair of inbound peers). */
+static const uint8_t *conn_group(const pqnet_node *n, conn *c, size_t *len) {
+  if (c->group_len == 0 && pqnet_addr_group(&c->addr, &n->cfg.policy, c->group, &c->group_len) != 0)
+    c->group_len = 0;
+  *len = c->group_len;
+  return c->group;
+}
+
+static int conns_same_group(const pqnet_node *n, conn *a, conn *b) {
+  size_t la, lb;
+  const uint8_t *ga = conn_group(n, a, &la), *gb = conn_group(n, b, &lb);
+  return la && la == lb && memcmp(ga, gb, la) == 0;
+}
+
 static int same_group(const pqnet_node *n, const pqnet_addr *a, const pqnet_addr *b) {
   uint8_t ga[PQNET_ADDR_GROUP_MAX], gb[PQNET_ADDR_GROUP_MAX];
   size_t la = 0, lb = 0;
@@ -218,6 +233,7 @@ void pqnet_node_dial_failed(pqnet_node *n, const pqnet_addr *addr, uint64_t now)
   if (!n || !addr) return;
   if (now > n->now) n->now = now;
   dial_failed(n, addr, now, "connection failed");
+  announce_deadline(n);
 }
 
 /* Tell the embedder (the peer store) what the address book now holds for
@@ -263,6 +279,7 @@ void pqnet_node_resolved(pqnet_node *n, const char *host, const pqnet_addr *addr
   if (now > n->now) n->now = now;
   if (cnt == 0 || !addrs) {
     node_log(n, 1, "seed %s resolved to no address; will retry later", host ? host : "?");
+    announce_deadline(n);
     return;
   }
   size_t added = 0, dialed = 0;
@@ -283,6 +300,7 @@ void pqnet_node_resolved(pqnet_node *n, const char *host, const pqnet_addr *addr
   }
   node_log(n, 2, "seed %s gave %zu address%s (%zu new); dialing %zu", host ? host : "?", cnt,
            cnt == 1 ? "" : "es", added, dialed);
+  announce_deadline(n);
 }
 
 /* ---- messages ------------------------------------------------------------------- */
@@ -381,10 +399,15 @@ static void on_getaddrs(pqnet_node *n, conn *c, const pqnet_msg *m, uint64_t now
    * first answer would otherwise stay nearly empty for a day). A scraper
    * still sees at most 23% per snapshot and one snapshot per doubling. */
   if (!cache->entries || now >= cache->expires || nn + nt >= 2 * cache->table_size + 8) {
-    if (!cache->entries) cache->entries = malloc(PQNET_ADDRS_MAX * sizeof *cache->entries);
-    if (!cache->entries) return;
-    cache->n =
-        pqnet_addrman_sample(n->am, cache->entries, PQNET_ADDRS_MAX, GETADDRS_PCT, secs(now));
+    /* Sample into a scratch buffer, keep only what was drawn (a small book
+     * gives a small answer: no 125 KiB per node that ever answered). */
+    pqnet_addr_info *tmp = malloc(PQNET_ADDRS_MAX * sizeof *tmp);
+    if (!tmp) return;
+    size_t got = pqnet_addrman_sample(n->am, tmp, PQNET_ADDRS_MAX, GETADDRS_PCT, secs(now));
+    pqnet_addr_info *keep = realloc(tmp, (got ? got : 1) * sizeof *keep);
+    free(cache->entries);
+    cache->entries = keep ? keep : tmp;
+    cache->n = got;
     cache->expires = now + n->cfg.getaddrs_cache_ms;
     cache->table_size = nn + nt;
   }
@@ -563,7 +586,7 @@ static int evict_inbound(pqnet_node *n) {
     size_t best = 0, best_count = SIZE_MAX;
     for (size_t i = 0; i < nc; i++) {
       size_t same = 0;
-      for (size_t j = 0; j < nc; j++) same += same_group(n, &cand[i]->addr, &cand[j]->addr);
+      for (size_t j = 0; j < nc; j++) same += conns_same_group(n, cand[i], cand[j]);
       if (same < best_count) best_count = same, best = i;
     }
     cand[best] = cand[--nc];
@@ -588,7 +611,7 @@ static int evict_inbound(pqnet_node *n) {
   size_t victim = 0, victim_group = 0;
   for (size_t i = 0; i < nc; i++) {
     size_t same = 0;
-    for (size_t j = 0; j < nc; j++) same += same_group(n, &cand[i]->addr, &cand[j]->addr);
+    for (size_t j = 0; j < nc; j++) same += conns_same_group(n, cand[i], cand[j]);
     if (same > victim_group || (same == victim_group && cand[i]->since > cand[victim]->since))
       victim_group = same, victim = i;
   }
@@ -624,6 +647,7 @@ void pqnet_node_start(pqnet_node *n, uint64_t now) {
              nn + nt, nt, n->cfg.connection_timeout_ms);
     n->seed_deadline = now + n->cfg.connection_timeout_ms;
   }
+  announce_deadline(n);
 }
 
 static void discovery_round(pqnet_node *n, uint64_t now) {

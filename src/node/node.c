@@ -244,7 +244,7 @@ uint64_t pqnet_node_next_deadline(const pqnet_node *n) {
   return t;
 }
 
-static void announce_deadline(pqnet_node *n) {
+void announce_deadline(pqnet_node *n) {
   uint64_t t = pqnet_node_next_deadline(n);
   if (t == n->announced_deadline || t == NO_DEADLINE) {
     n->announced_deadline = t;

@@ -66,14 +66,16 @@ typedef struct conn {
   int have_hello;
   uint64_t bytes_in, bytes_out;
   /* discovery */
-  int feeler;             /* outbound test connection: close once open */
-  pqnet_addr dialable;    /* the peer's listening address (outbound: addr) */
-  uint64_t addr_tokens;   /* token bucket for received addresses, x1000 */
-  uint64_t addr_refill;   /* last refill time (ms) */
-  int getaddrs_answered;  /* we answered one GetAddrs on this session */
-  int getaddrs_sent;      /* we asked this peer; its next Addrs is the answer */
-  uint64_t addrs_dropped; /* entries over the token bucket, lifetime of the session */
-  size_t backlog;         /* driver: bytes queued and not yet written */
+  int feeler;                          /* outbound test connection: close once open */
+  pqnet_addr dialable;                 /* the peer's listening address (outbound: addr) */
+  uint64_t addr_tokens;                /* token bucket for received addresses, x1000 */
+  uint64_t addr_refill;                /* last refill time (ms) */
+  int getaddrs_answered;               /* we answered one GetAddrs on this session */
+  int getaddrs_sent;                   /* we asked this peer; its next Addrs is the answer */
+  uint64_t addrs_dropped;              /* entries over the token bucket, lifetime of the session */
+  size_t backlog;                      /* driver: bytes queued and not yet written */
+  uint8_t group[PQNET_ADDR_GROUP_MAX]; /* network group of addr, computed once */
+  size_t group_len;
 } conn;
 
 typedef struct action_node {
@@ -150,6 +152,9 @@ void close_conn(pqnet_node *n, conn *c, int reason, const char *text);
 int node_send_msg(pqnet_node *n, conn *c, uint16_t protocol, uint8_t type, const uint8_t *body,
                   size_t len);
 uint32_t node_rand(pqnet_node *n, uint32_t bound);
+/* Queue a WAKE when the earliest deadline changed (every public entry point
+ * ends with it). */
+void announce_deadline(pqnet_node *n);
 
 /* bans.c */
 #define PQNET_MAX_BANS 4096
