@@ -359,6 +359,7 @@ static void test_add_refs(void **state) {
   assert_int_equal(pqnet_addrman_locate(f.am, &a, &in_tried, b, p, &n), 0);
   assert_int_equal(in_tried, 0);
   assert_true(n > 1);
+  assert_true(added > 0); /* some of the 5000 repeats gained a new-table reference */
   assert_true(n <= PQNET_ADDRMAN_NEW_REFS_MAX);
   assert_int_equal(b[0], b0[0]);
   assert_int_equal(p[0], p0[0]);
