@@ -14,7 +14,7 @@ BOOT_NODES=${BOOT_NODES:-10000}
 BOOT_CRYPTO=${BOOT_CRYPTO:-1}          # 1: --fast_crypto (labelled); 0: real signatures
 GONE_NODES=${GONE_NODES:-1000}
 CHURN_NODES=${CHURN_NODES:-1000}
-ECL_NODES=${ECL_NODES:-300}
+ECL_NODES=${ECL_NODES:-200}
 ECL_VICTIMS=${ECL_VICTIMS:-20}
 ECL_K=${ECL_K:-"256 1024 4096"}
 ECL_G=${ECL_G:-"8 64"}
@@ -101,23 +101,33 @@ for step in $STEPS; do
         printf "%s,%s,%.3f,%.3f\n", $2, $3, f, f ^ 8 }' "$csv" |
       sort -t, -k1,1n -k2,2n -u >"$OUT/eclipse-paper-model.csv"
     cp "$OUT/eclipse-paper-model.csv" docs/sim/eclipse-paper-model.csv
+    # one file per series (K, value), sorted by K, so gnuplot draws lines
+    for G in $ECL_G; do
+      awk -F, -v G="$G" '$2 == G { print $1, $4 }' "$OUT/eclipse-paper-model.csv" | sort -n >"$OUT/ecl-paper-G$G.dat"
+      for cm in on off; do
+        awk -F, -v G="$G" -v cm="$cm" '$1 == cm && $3 == G { print $2, $7, $8 }' "$csv" | sort -n >"$OUT/ecl-$cm-G$G.dat"
+      done
+    done
+    g1=${ECL_G%% *}
+    g2=${ECL_G##* }
     gnuplot <<EOF || echo "gnuplot failed"
-set terminal pngcairo size 640,400 font 'sans,9'
-set datafile separator ','
+set terminal pngcairo size 720,420 font 'sans,9'
 set output 'docs/sim/eclipse.png'
-set title 'P(all outbound to attacker) after restart, $ECL_NODES honest nodes, $ECL_VICTIMS victims/run'
+set title 'eclipse after restart: $ECL_NODES honest nodes, $ECL_VICTIMS victims per point, half the network stale'
 set xlabel 'attacker addresses K'
-set ylabel 'probability'
+set ylabel 'P(all outbound to attacker); attacker share of outbound'
 set logscale x 2
 set yrange [-0.02:1.02]
-set key top left
+set key outside right top vertical font ',8'
 set grid
-plot '$csv' u (\$1 eq "on" && \$3 == ${ECL_G%% *} ? \$2 : 1/0):7 w lp lw 2 t 'pqnet, all countermeasures, G=${ECL_G%% *}', \
-     '' u (\$1 eq "on" && \$3 == ${ECL_G##* } ? \$2 : 1/0):7 w lp lw 2 t 'pqnet, all countermeasures, G=${ECL_G##* }', \
-     '' u (\$1 eq "off" && \$3 == ${ECL_G%% *} ? \$2 : 1/0):7 w lp lw 2 t 'pqnet, none, G=${ECL_G%% *}', \
-     '' u (\$1 eq "off" && \$3 == ${ECL_G##* } ? \$2 : 1/0):7 w lp lw 2 t 'pqnet, none, G=${ECL_G##* }', \
-     '$OUT/eclipse-paper-model.csv' u (\$2 == ${ECL_G%% *} ? \$1 : 1/0):4 w lp dt 2 t 'paper model (0.9.3), G=${ECL_G%% *}', \
-     '' u (\$2 == ${ECL_G##* } ? \$1 : 1/0):4 w lp dt 2 t 'paper model (0.9.3), G=${ECL_G##* }'
+plot '$OUT/ecl-paper-G$g1.dat' u 1:2 w lp dt 2 lw 2 t 'paper model 0.9.3, P, G=$g1', \
+     '$OUT/ecl-paper-G$g2.dat' u 1:2 w lp dt 2 lw 2 t 'paper model 0.9.3, P, G=$g2', \
+     '$OUT/ecl-on-G$g1.dat' u 1:2 w lp lw 2 t 'pqnet all on, P, G=$g1', \
+     '$OUT/ecl-on-G$g2.dat' u 1:2 w lp lw 2 t 'pqnet all on, P, G=$g2', \
+     '$OUT/ecl-off-G$g1.dat' u 1:2 w lp lw 2 t 'pqnet all off, P, G=$g1', \
+     '$OUT/ecl-off-G$g2.dat' u 1:2 w lp lw 2 t 'pqnet all off, P, G=$g2', \
+     '$OUT/ecl-on-G$g2.dat' u 1:3 w l dt 3 lw 2 t 'pqnet all on, share, G=$g2', \
+     '$OUT/ecl-off-G$g2.dat' u 1:3 w l dt 3 lw 2 t 'pqnet all off, share, G=$g2'
 EOF
     ;;
   esac

@@ -10,6 +10,8 @@
  * keep an address book of one slot that the simulator empties after every
  * event, so its core answers GetAddrs with nothing honest. On every session
  * it opens, with a victim or any honest node, the simulator sends Addrs
+ * (through the core's internal node_send_msg: the public pqnet_node_send
+ * refuses protocol 1, and an attacker need not use the public API)
  * floods of attacker addresses (plus `attack_trash` non-listening addresses
  * per group) with fresh timestamps, and repeats every 5 minutes.
  *
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/node_impl.h"
 #include "pqnet/error.h"
 #include "sim.h"
 #include "wire/addr_msg.h"
@@ -124,8 +127,7 @@ void attack_setup(sim *s) {
       A.victims[v] = i;
       break;
     }
-    if (s->nattack)
-      sim_push(s, us(c->attack_start_s) + v * 1000, EV_ATTACK_DIAL, v, 0, NULL, 0);
+    if (s->nattack) sim_push(s, us(c->attack_start_s) + v * 1000, EV_ATTACK_DIAL, v, 0, NULL, 0);
   }
   s->restart_at = us(c->attack_start_s + c->attack_duration_s);
   A.measure_end = s->restart_at + us(c->measure_s);
@@ -138,7 +140,7 @@ void attack_setup(sim *s) {
 }
 
 /* A flood of up to 1000 fresh addresses: attacker addresses and trash. */
-static void flood(sim *s, uint32_t i, uint64_t conn) {
+static void flood(sim *s, uint32_t i, uint64_t cid) {
   const sim_config *c = &s->cfg;
   static pqnet_compact_addr v[PQNET_ADDRS_MAX];
   static uint8_t body[PQNET_ADDRS_MAX_LEN];
@@ -163,18 +165,23 @@ static void flood(sim *s, uint32_t i, uint64_t conn) {
   }
   if (n <= 10) return; /* an Addrs this small would be relayed: the attacker wants it kept */
   long len = pqnet_addrs_encode(body, sizeof body, v, n);
-  if (len > 0)
-    pqnet_node_send(s->nodes[i].node, conn, PQNET_PROTO_DISCOVERY, PQNET_DISC_ADDRS, body,
-                    (size_t)len, sim_now_ms(s));
+  /* pqnet_node_send takes application protocols only: the attacker, which
+   * need not follow the rules, writes protocol 1 through the core's own
+   * internal send, as tests/unit/test_discovery.c does. */
+  pqnet_node *node = s->nodes[i].node;
+  for (size_t k = 0; len > 0 && k < node->nconns; k++)
+    if (node->conns[k]->id == cid && node->conns[k]->open && !node->conns[k]->closing)
+      node_send_msg(node, node->conns[k], PQNET_PROTO_DISCOVERY, PQNET_DISC_ADDRS, body,
+                    (size_t)len);
 }
 
-void attack_on_open(sim *s, uint32_t i, uint64_t conn) {
+void attack_on_open(sim *s, uint32_t i, uint64_t cid) {
   if (s->now >= s->restart_at && s->cfg.victims) return; /* the attack is over */
-  flood(s, i, conn);
-  flood(s, i, conn);
+  flood(s, i, cid);
+  flood(s, i, cid);
   uint64_t *c = malloc(sizeof *c);
   if (!c) abort();
-  *c = conn;
+  *c = cid;
   sim_push(s, s->now + FLOOD_PERIOD_US, EV_ATTACK_FLOOD, i, s->nodes[i].incarnation, c, 0);
 }
 
@@ -305,10 +312,9 @@ void attack_event(sim *s, const sim_event *ev) {
     size_t np = pqnet_node_peers(n->node, ids, 256);
     for (size_t k = 0; k < np; k++) {
       pqnet_peer_info info;
-      if (pqnet_node_peer_info(n->node, ids[k], &info) == 0 &&
-          info.direction == PQNET_OUTBOUND && pqnet_addr_equal(&info.addr, &victim->addr))
-        pqnet_node_disconnect(n->node, ids[k], PQNET_REASON_APP, "attacker rotates",
-                              sim_now_ms(s));
+      if (pqnet_node_peer_info(n->node, ids[k], &info) == 0 && info.direction == PQNET_OUTBOUND &&
+          pqnet_addr_equal(&info.addr, &victim->addr))
+        pqnet_node_disconnect(n->node, ids[k], PQNET_REASON_APP, "attacker rotates", sim_now_ms(s));
     }
     sim_drain(s, ev->a);
     attack_after_event(s, ev->a);
@@ -316,16 +322,16 @@ void attack_event(sim *s, const sim_event *ev) {
   }
   case EV_ATTACK_FLOOD: {
     sim_node *n = &s->nodes[ev->a];
-    uint64_t conn = *(uint64_t *)ev->data;
+    uint64_t cid = *(uint64_t *)ev->data;
     free(ev->data);
     if (!n->node || n->incarnation != ev->b || (c->victims && s->now >= s->restart_at)) return;
     pqnet_peer_info info;
-    if (pqnet_node_peer_info(n->node, conn, &info) != 0) return;
-    flood(s, ev->a, conn);
+    if (pqnet_node_peer_info(n->node, cid, &info) != 0) return;
+    flood(s, ev->a, cid);
     sim_drain(s, ev->a);
     uint64_t *copy = malloc(sizeof *copy);
     if (!copy) abort();
-    *copy = conn;
+    *copy = cid;
     sim_push(s, s->now + FLOOD_PERIOD_US, EV_ATTACK_FLOOD, ev->a, ev->b, copy, 0);
     return;
   }
@@ -333,9 +339,4 @@ void attack_event(sim *s, const sim_event *ev) {
   case EV_MEASURE: measure(s); return;
   default: return;
   }
-}
-
-void attack_restart_victim(sim *s, uint32_t v) {
-  sim_node_stop(s, v, 1, 1);
-  sim_node_start(s, v, 1);
 }

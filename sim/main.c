@@ -29,8 +29,9 @@ static long rss_now(void) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: pqnet-sim [--scenario=small|bootstrap|seeds-gone|churn|eclipse|partition]\n"
-                  "                 [--config=FILE] [--key=value ...]\nkeys:\n");
+  fprintf(stderr,
+          "usage: pqnet-sim [--scenario=small|bootstrap|seeds-gone|churn|eclipse|partition]\n"
+          "                 [--config=FILE] [--key=value ...]\nkeys:\n");
   sim_config_usage(stderr);
 }
 
@@ -73,8 +74,9 @@ int main(int argc, char **argv) {
   }
   if (cfg.nodes < 2 || cfg.seeds < 1 || cfg.seeds > cfg.nodes || cfg.seeds > PQNET_MAX_SEEDS ||
       (cfg.victims && cfg.victims > cfg.nodes - cfg.seeds) || cfg.attack_trash > 256) {
-    fprintf(stderr, "pqnet-sim: need 2 <= nodes, 1 <= seeds <= min(nodes, %d), victims <= "
-                    "nodes - seeds, attack_trash <= 256\n",
+    fprintf(stderr,
+            "pqnet-sim: need 2 <= nodes, 1 <= seeds <= min(nodes, %d), victims <= "
+            "nodes - seeds, attack_trash <= 256\n",
             PQNET_MAX_SEEDS);
     return 2;
   }

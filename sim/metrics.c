@@ -21,10 +21,10 @@ typedef struct dvec {
 } dvec;
 
 typedef struct sim_metrics {
-  dvec ttt_join;   /* first join of an initial node: seconds to min_outbound */
-  dvec ttt_late;   /* late joiners (seeds gone) */
-  dvec ttt_return; /* churn returns */
-  dvec below;      /* below-target episodes (s) of nodes that had reached target */
+  dvec ttt_join;     /* first join of an initial node: seconds to min_outbound */
+  dvec ttt_late;     /* late joiners (seeds gone) */
+  dvec ttt_return;   /* churn returns */
+  dvec below;        /* below-target episodes (s) of nodes that had reached target */
   size_t below_open; /* episodes still open at the end (included in `below`) */
   size_t joins, returns;
   /* eclipse */
@@ -37,7 +37,13 @@ typedef struct sim_metrics {
   double eclipsed_frac;
   double wall_last;
   double node_seconds;
+  uint64_t last_sample; /* us; SIM_NEVER before the first */
   FILE *victims_csv;
+  /* gossip */
+  uint32_t *g_recv;   /* per message: nodes that accepted it */
+  uint32_t *g_online; /* per message: honest nodes online when published */
+  size_t g_n, g_cap;
+  dvec g_lat; /* seconds from publish to each acceptance */
 } sim_metrics;
 
 static void push(dvec *d, double x) {
@@ -76,7 +82,16 @@ int metrics_init(sim *s) {
   if (!s->m) return -1;
   s->wall_start = wall_now();
   s->m->wall_last = s->wall_start;
-  mkdir(s->cfg.out, 0755);
+  s->m->last_sample = SIM_NEVER;
+  char dir[sizeof s->cfg.out];
+  snprintf(dir, sizeof dir, "%s", s->cfg.out);
+  for (char *p = dir + 1; *p; p++) /* mkdir -p */
+    if (*p == '/') {
+      *p = '\0';
+      mkdir(dir, 0755);
+      *p = '/';
+    }
+  mkdir(dir, 0755);
   char path[600];
   snprintf(path, sizeof path, "%s/timeseries.csv", s->cfg.out);
   s->csv = fopen(path, "w");
@@ -104,6 +119,9 @@ void metrics_free(sim *s) {
   free(s->m->ttt_return.v);
   free(s->m->below.v);
   if (s->m->victims_csv) fclose(s->m->victims_csv);
+  free(s->m->g_recv);
+  free(s->m->g_online);
+  free(s->m->g_lat.v);
   free(s->m);
   s->m = NULL;
 }
@@ -184,6 +202,29 @@ void metrics_victim_result(sim *s, uint32_t v, int eclipsed, size_t out, size_t 
   if (m->victims_csv)
     fprintf(m->victims_csv, "%u,%d,%zu,%zu,%zu,%zu,%zu,%zu\n", v, eclipsed, out, out_att, am_new,
             am_tried, att_new, att_tried);
+}
+
+void metrics_gossip_published(sim *s, uint32_t msg, size_t online) {
+  sim_metrics *m = s->m;
+  if (msg >= m->g_cap) {
+    size_t cap = m->g_cap ? m->g_cap * 2 : 1024;
+    while (cap <= msg) cap *= 2;
+    m->g_recv = realloc(m->g_recv, cap * sizeof *m->g_recv);
+    m->g_online = realloc(m->g_online, cap * sizeof *m->g_online);
+    if (!m->g_recv || !m->g_online) abort();
+    memset(m->g_recv + m->g_cap, 0, (cap - m->g_cap) * sizeof *m->g_recv);
+    memset(m->g_online + m->g_cap, 0, (cap - m->g_cap) * sizeof *m->g_online);
+    m->g_cap = cap;
+  }
+  m->g_online[msg] = (uint32_t)online;
+  if (msg + 1 > m->g_n) m->g_n = msg + 1;
+}
+
+void metrics_gossip_received(sim *s, uint32_t msg, uint64_t published_us) {
+  sim_metrics *m = s->m;
+  if (msg >= m->g_n) return;
+  m->g_recv[msg]++;
+  push(&m->g_lat, (double)(s->now - published_us) / 1e6);
 }
 
 /* ---- the graph -------------------------------------------------------------------- */
@@ -303,6 +344,8 @@ static int cmp_u32(const void *a, const void *b) {
 
 void metrics_sample(sim *s) {
   sim_metrics *m = s->m;
+  if (m->last_sample == s->now) return; /* the final sample may coincide with a periodic one */
+  m->last_sample = s->now;
   uint32_t n = s->nhonest;
   uint32_t *outs = malloc((size_t)n * sizeof *outs);
   if (!outs) abort();
@@ -336,10 +379,10 @@ void metrics_sample(sim *s) {
           (double)s->now / 1e6, online, online ? (double)at / (double)online : 0,
           online ? out_sum / (double)online : 0, online ? outs[0] : 0,
           online ? outs[online / 2] : 0, online ? outs[online - 1] : 0,
-          online ? peers_sum / (double)online : 0, online ? peers_min : 0, peers_max,
-          m->lcc_frac, comps, m->eclipsed_frac, (unsigned long long)s->handshakes,
-          (unsigned long long)s->dials, (unsigned long long)s->dials_failed,
-          (unsigned long long)s->events, (double)s->bytes / 1e6);
+          online ? peers_sum / (double)online : 0, online ? peers_min : 0, peers_max, m->lcc_frac,
+          comps, m->eclipsed_frac, (unsigned long long)s->handshakes, (unsigned long long)s->dials,
+          (unsigned long long)s->dials_failed, (unsigned long long)s->events,
+          (double)s->bytes / 1e6);
   free(outs);
 }
 
@@ -355,11 +398,12 @@ void metrics_progress(sim *s, int final) {
     online++;
     at += at_target(s, &s->nodes[i]);
   }
-  fprintf(stderr, "%spqnet-sim: t=%7.1fs/%.0fs events=%-11llu online=%-6zu at-target=%5.1f%% "
-                  "handshakes=%-9llu wall=%6.1fs%s",
-          tty ? "\r" : "", (double)s->now / 1e6, s->cfg.duration_s, (unsigned long long)s->events, online,
-          online ? 100.0 * (double)at / (double)online : 0.0, (unsigned long long)s->handshakes,
-          w - s->wall_start, final || !tty ? "\n" : "");
+  fprintf(stderr,
+          "%spqnet-sim: t=%7.1fs/%.0fs events=%-11llu online=%-6zu at-target=%5.1f%% "
+          "handshakes=%-9llu wall=%6.1fs%s",
+          tty ? "\r" : "", (double)s->now / 1e6, s->cfg.duration_s, (unsigned long long)s->events,
+          online, online ? 100.0 * (double)at / (double)online : 0.0,
+          (unsigned long long)s->handshakes, w - s->wall_start, final || !tty ? "\n" : "");
   fflush(stderr);
 }
 
@@ -389,8 +433,14 @@ static void dist_line(FILE *f, const char *name, const dvec *d, double tick_s) {
     fprintf(f, "  %-34s n=0\n", name);
     return;
   }
-  fprintf(f, "  %-34s n=%-6zu p50=%7.1fs (%4.2f ticks) p90=%7.1fs p99=%7.1fs (%4.2f ticks) "
-             "max=%7.1fs (%4.2f ticks)\n",
+  if (tick_s <= 0) {
+    fprintf(f, "  %-34s n=%-6zu p50=%7.3fs p90=%7.3fs p99=%7.3fs max=%7.3fs\n", name, d->n,
+            pct(d, 50), pct(d, 90), pct(d, 99), d->v[d->n - 1]);
+    return;
+  }
+  fprintf(f,
+          "  %-34s n=%-6zu p50=%7.1fs (%4.2f ticks) p90=%7.1fs p99=%7.1fs (%4.2f ticks) "
+          "max=%7.1fs (%4.2f ticks)\n",
           name, d->n, pct(d, 50), pct(d, 50) / tick_s, pct(d, 90), pct(d, 99), pct(d, 99) / tick_s,
           d->v[d->n - 1], d->v[d->n - 1] / tick_s);
 }
@@ -401,28 +451,33 @@ static void plots(sim *s) {
   FILE *g = fopen(path, "w");
   if (!g) return;
   const char *t = s->cfg.fast_crypto ? " [fast crypto: fake signatures]" : "";
-  fprintf(g, "set terminal pngcairo size 640,400 font 'sans,9'\nset datafile separator ','\n"
-             "set key autotitle columnhead\nset grid\nset xlabel 'virtual time (min)'\n"
-             "cd '%s'\n",
+  fprintf(g,
+          "set terminal pngcairo size 640,400 font 'sans,9'\nset datafile separator ','\n"
+          "set key autotitle columnhead\nset grid\nset xlabel 'virtual time (min)'\n"
+          "cd '%s'\n",
           s->cfg.out);
-  fprintf(g, "set output 'peers.png'\nset title 'peers per node, %s, %u nodes, seed %llu%s'\n"
-             "set ylabel 'peers'\n"
-             "plot 'timeseries.csv' u ($1/60):4 w l lw 2 t 'outbound (mean)', '' u ($1/60):5 w l "
-             "t 'outbound (min)', '' u ($1/60):8 w l lw 2 t 'all peers (mean)', '' u ($1/60):10 w "
-             "l t 'all peers (max)', %u w l dt 2 lc rgb 'black' t 'min\\_outbound'\n",
+  fprintf(g,
+          "set output 'peers.png'\nset title 'peers per node, %s, %u nodes, seed %llu%s'\n"
+          "set ylabel 'peers'\n"
+          "plot 'timeseries.csv' u ($1/60):4 w l lw 2 t 'outbound (mean)', '' u ($1/60):5 w l "
+          "t 'outbound (min)', '' u ($1/60):8 w l lw 2 t 'all peers (mean)', '' u ($1/60):10 w "
+          "l t 'all peers (max)', %u w l dt 2 lc rgb 'black' t 'min\\_outbound'\n",
           s->cfg.name, s->cfg.nodes, (unsigned long long)s->cfg.seed, t, s->cfg.min_outbound);
-  fprintf(g, "set output 'lcc.png'\nset title 'largest connected component, %s, seed %llu%s'\n"
-             "set ylabel 'fraction of online honest nodes'\nset yrange [0:1.05]\n"
-             "plot 'timeseries.csv' u ($1/60):11 w l lw 2 t 'largest component', '' u ($1/60):3 "
-             "w l lw 2 t 'at outbound target', '' u ($1/60):13 w l lw 2 t 'all outbound to "
-             "attacker'\nset yrange [*:*]\n",
+  fprintf(g,
+          "set output 'lcc.png'\nset title 'largest connected component, %s, seed %llu%s'\n"
+          "set ylabel 'fraction of online honest nodes'\nset yrange [-0.02:1.05]\n"
+          "set key bottom right\n"
+          "plot 'timeseries.csv' u ($1/60):11 w l lw 2 t 'largest component', '' u ($1/60):3 "
+          "w l lw 2 t 'at outbound target', '' u ($1/60):13 w l lw 2 t 'all outbound to "
+          "attacker'\nset yrange [*:*]\nset key default\n",
           s->cfg.name, (unsigned long long)s->cfg.seed, t);
-  fprintf(g, "set output 'ttt_cdf.png'\nset title 'time to min\\_outbound (CDF), %s, seed "
-             "%llu%s'\nset xlabel 'seconds after joining'\nset ylabel 'fraction of nodes'\n"
-             "set yrange [0:1.05]\nset key bottom right\n"
-             "plot 'ttt.csv' u ($1==1?$2:1/0):3 w steps lw 2 t 'initial joiners', "
-             "'' u ($1==2?$2:1/0):3 w steps lw 2 t 'late joiners', "
-             "'' u ($1==3?$2:1/0):3 w steps lw 2 t 'returning (churn)'\n",
+  fprintf(g,
+          "set output 'ttt_cdf.png'\nset title 'time to min\\_outbound (CDF), %s, seed "
+          "%llu%s'\nset xlabel 'seconds after joining'\nset ylabel 'fraction of nodes'\n"
+          "set yrange [0:1.05]\nset key bottom right\n"
+          "plot 'ttt.csv' u ($1==1?$2:1/0):3 w steps lw 2 t 'initial joiners', "
+          "'' u ($1==2?$2:1/0):3 w steps lw 2 t 'late joiners', "
+          "'' u ($1==3?$2:1/0):3 w steps lw 2 t 'returning (churn)'\n",
           s->cfg.name, (unsigned long long)s->cfg.seed, t);
   fclose(g);
   char cmd[800];
@@ -445,7 +500,9 @@ int metrics_finish(sim *s) {
     if (n->node) on += (double)(s->now - n->joined_at);
     node_s += on / 1e6;
     if (i >= s->nhonest || !n->node) continue;
-    if (n->target_at == SIM_NEVER) never++;
+    if (n->target_at == SIM_NEVER) {
+      never++;
+    }
     if (n->below_since != SIM_NEVER) {
       push(&m->below, (double)(s->now - n->below_since) / 1e6);
       m->below_open++;
@@ -456,6 +513,7 @@ int metrics_finish(sim *s) {
   qsort(m->ttt_late.v, m->ttt_late.n, sizeof(double), cmp_dbl);
   qsort(m->ttt_return.v, m->ttt_return.n, sizeof(double), cmp_dbl);
   qsort(m->below.v, m->below.n, sizeof(double), cmp_dbl);
+  qsort(m->g_lat.v, m->g_lat.n, sizeof(double), cmp_dbl);
   char path[600];
   snprintf(path, sizeof path, "%s/ttt.csv", c->out);
   FILE *f = fopen(path, "w");
@@ -522,8 +580,9 @@ int metrics_finish(sim *s) {
               m->below_open);
     }
     if (c->victims) {
-      fprintf(o, "-- eclipse: K=%u addresses in G=%u groups, %zu victims; countermeasures: "
-                 "bucketing=%d test-before-evict=%d feelers=%d anchors=%d --\n",
+      fprintf(o,
+              "-- eclipse: K=%u addresses in G=%u groups, %zu victims; countermeasures: "
+              "bucketing=%d test-before-evict=%d feelers=%d anchors=%d --\n",
               c->attack_addrs, c->attack_groups, m->victims_done, c->cm_bucketing, c->cm_tbe,
               c->cm_feelers, c->cm_anchors);
       fprintf(o, "  P(all outbound to attacker)      %.3f (%zu of %zu)\n",
@@ -537,11 +596,44 @@ int metrics_finish(sim *s) {
                 m->victim_att_new / d, m->victim_att_tried / d);
       }
     }
+    if (m->g_n) {
+      double cov = 0, full = 0;
+      for (size_t i = 0; i < m->g_n; i++) {
+        double want = m->g_online[i] > 1 ? m->g_online[i] - 1.0 : 1.0;
+        double got = m->g_recv[i] / want;
+        cov += got > 1 ? 1 : got;
+        full += m->g_recv[i] + 1 >= m->g_online[i];
+      }
+      uint64_t dupes = 0, sent = 0;
+      for (uint32_t i = 0; i < s->nhonest; i++)
+        if (s->nodes[i].node) {
+          dupes += pqnet_node_get_stats(s->nodes[i].node)->dupes_dropped;
+          sent += pqnet_node_get_stats(s->nodes[i].node)->gossip_sent;
+        }
+      fprintf(o, "-- gossip: %zu messages of %u bytes at %.2f/s --\n", m->g_n, c->gossip_size,
+              c->gossip_rate);
+      fprintf(o,
+              "  coverage                         mean %.4f of online nodes; %.4f of messages "
+              "reached all\n",
+              cov / (double)m->g_n, full / (double)m->g_n);
+      dist_line(o, "latency publish -> accepted", &m->g_lat, 0);
+      fprintf(o, "  duplicates dropped / full sends  %llu / %llu (nodes online at the end)\n",
+              (unsigned long long)dupes, (unsigned long long)sent);
+    }
     fprintf(o, "-- the simulator --\n");
     fprintf(o, "  events %llu, handshakes %llu, dials %llu (%llu failed), %.1f MB sent\n",
             (unsigned long long)s->events, (unsigned long long)s->handshakes,
             (unsigned long long)s->dials, (unsigned long long)s->dials_failed,
             (double)s->bytes / 1e6);
+    fprintf(o,
+            "  events by type: wake %llu, syn %llu, data %llu, fin %llu, dial-fail %llu, "
+            "scenario %llu\n",
+            (unsigned long long)s->by_type[EV_WAKE], (unsigned long long)s->by_type[EV_SYN],
+            (unsigned long long)s->by_type[EV_DATA], (unsigned long long)s->by_type[EV_FIN],
+            (unsigned long long)s->by_type[EV_DIAL_FAIL],
+            (unsigned long long)(s->events - s->by_type[EV_WAKE] - s->by_type[EV_SYN] -
+                                 s->by_type[EV_SYNACK] - s->by_type[EV_DATA] - s->by_type[EV_FIN] -
+                                 s->by_type[EV_DIAL_FAIL]));
     fprintf(o, "  wall %.1fs: %.0f events/s, %.0f simulated node-seconds per wall second\n", wall,
             wall > 0 ? (double)s->events / wall : 0, wall > 0 ? node_s / wall : 0);
     if (hwm > 0)

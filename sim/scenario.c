@@ -21,7 +21,8 @@ typedef struct key_def {
   const char *help;
 } key_def;
 
-#define K(name, type, field, help) {name, type, offsetof(sim_config, field), help}
+#define K(name, type, field, help)                                                                 \
+  { name, type, offsetof(sim_config, field), help }
 
 static const key_def keys[] = {
     K("seed", T_U64, seed, "run seed (printed; same seed, same result)"),
@@ -80,7 +81,9 @@ static const key_def keys[] = {
     K("cm_feelers", T_BOOL, cm_feelers, "countermeasure: feelers"),
     K("cm_anchors", T_BOOL, cm_anchors, "countermeasure: anchors"),
     K("gossip_rate", T_DBL, gossip_rate, "gossip messages per second (needs the core API)"),
-    K("gossip_size", T_U32, gossip_size, "gossip payload bytes"),
+    K("gossip_size", T_U32, gossip_size, "gossip payload bytes (>= 12)"),
+    K("gossip_start_s", T_DBL, gossip_start_s, "first broadcast (<0: join window + 60 s)"),
+    K("gossip_stop_s", T_DBL, gossip_stop_s, "last broadcast (<0: 60 s before the end)"),
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -123,29 +126,34 @@ void sim_config_default(sim_config *c) {
   c->measure_s = 300;
   c->cm_bucketing = c->cm_tbe = c->cm_feelers = c->cm_anchors = 1;
   c->gossip_size = 256;
+  c->gossip_start_s = -1;
+  c->gossip_stop_s = -1;
 }
 
 /* Presets: the five measurements of docs/SIMULATION.md (flags still override). */
 int sim_config_preset(sim_config *c, const char *name) {
   if (strcmp(name, "small") == 0) {
-    c->nodes = 200, c->seeds = 5, c->join_window_s = 60, c->duration_s = 300;
+    c->nodes = 200, c->seeds = 5, c->join_window_s = 60, c->duration_s = 240;
   } else if (strcmp(name, "bootstrap") == 0) {
     c->nodes = 10000, c->seeds = 5, c->join_window_s = 600, c->duration_s = 900;
     c->sample_s = 15;
   } else if (strcmp(name, "seeds-gone") == 0) {
-    c->nodes = 2000, c->seeds = 5, c->join_window_s = 300, c->duration_s = 1500;
+    c->nodes = 1000, c->seeds = 5, c->join_window_s = 300, c->duration_s = 1500;
     c->seeds_leave_s = 600, c->late_joiners = 200, c->late_join_s = 700;
     c->late_window_s = 300, c->late_known = 3;
   } else if (strcmp(name, "churn") == 0) {
-    c->nodes = 2000, c->seeds = 5, c->join_window_s = 300, c->duration_s = 4800;
+    c->nodes = 1000, c->seeds = 5, c->join_window_s = 300, c->duration_s = 4800;
     c->churn = 0.3, c->churn_start_s = 600, c->churn_window_s = 3600;
     c->churn_offline_s = 600, c->churn_offline_max_s = 1800, c->churn_crash = 0.2;
     c->sample_s = 15;
   } else if (strcmp(name, "eclipse") == 0) {
-    c->nodes = 500, c->seeds = 5, c->join_window_s = 300, c->duration_s = 0; /* derived */
-    c->attack_addrs = 2048, c->attack_groups = 32, c->victims = 20;
-    c->attack_start_s = 1200, c->attack_duration_s = 7200, c->attack_interval_s = 30;
+    c->nodes = 300, c->seeds = 5, c->join_window_s = 300, c->duration_s = 0; /* derived */
+    c->attack_addrs = 1024, c->attack_groups = 32, c->victims = 20;
+    c->attack_start_s = 600, c->attack_duration_s = 3600, c->attack_interval_s = 30;
     c->attack_hold_s = 600, c->restart_stale = 0.5, c->measure_s = 300, c->sample_s = 60;
+  } else if (strcmp(name, "gossip") == 0) {
+    c->nodes = 1000, c->seeds = 5, c->join_window_s = 120, c->duration_s = 600;
+    c->gossip_rate = 1, c->gossip_size = 512;
   } else if (strcmp(name, "partition") == 0) {
     c->nodes = 1000, c->seeds = 5, c->join_window_s = 120, c->duration_s = 1800;
     c->partition_s = 600, c->heal_s = 1200;
@@ -202,8 +210,9 @@ int sim_config_set(sim_config *c, const char *key, const char *value, char *err,
   }
   if (strcmp(key, "scenario") == 0) {
     if (sim_config_preset(c, value) == 0) return 0;
-    snprintf(err, cap, "unknown scenario \"%s\" (small, bootstrap, seeds-gone, churn, "
-                       "eclipse, partition)",
+    snprintf(err, cap,
+             "unknown scenario \"%s\" (small, bootstrap, seeds-gone, churn, "
+             "eclipse, partition, gossip)",
              value);
     return -1;
   }

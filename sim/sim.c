@@ -192,7 +192,7 @@ static uint64_t us(double seconds) {
  * Europe, Asia, South America and Oceania (roughly half of public RTT
  * tables), and the share of nodes in each. */
 static const uint16_t region_delay_ms[SIM_MAX_REGIONS][SIM_MAX_REGIONS] = {
-    {8, 35, 45, 110, 60, 100},  {35, 8, 75, 75, 90, 70},    {45, 75, 8, 120, 100, 140},
+    {8, 35, 45, 110, 60, 100},   {35, 8, 75, 75, 90, 70},     {45, 75, 8, 120, 100, 140},
     {110, 75, 120, 15, 160, 60}, {60, 90, 100, 160, 15, 150}, {100, 70, 140, 60, 150, 10},
 };
 static const double region_share[SIM_MAX_REGIONS] = {0.25, 0.15, 0.30, 0.15, 0.05, 0.10};
@@ -445,10 +445,46 @@ static void on_disconnected(void *ctx, const pqnet_peer_info *p, int reason, con
   metrics_on_peer(c->s, c->i, p->direction == PQNET_OUTBOUND, 0, att);
 }
 
+/* Gossip payload: message number (4 bytes), publish time in us (8), padding. */
+static int on_gossip(void *ctx, uint64_t conn, uint16_t topic, const uint8_t *payload, size_t len) {
+  cb_ctx *c = ctx;
+  (void)conn;
+  (void)topic;
+  if (c->s->nodes[c->i].kind == SIM_ATTACKER) return PQNET_GOSSIP_IGNORE; /* never relays */
+  if (len < 12) return PQNET_GOSSIP_INVALID;
+  uint32_t msg = 0;
+  uint64_t t = 0;
+  for (int k = 0; k < 4; k++) msg |= (uint32_t)payload[k] << (8 * k);
+  for (int k = 0; k < 8; k++) t |= (uint64_t)payload[4 + k] << (8 * k);
+  metrics_gossip_received(c->s, msg, t);
+  return PQNET_GOSSIP_VALID;
+}
+
+static void publish(sim *s) {
+  static uint32_t next_msg;
+  if (s->now == 0) next_msg = 0;
+  size_t online = 0;
+  for (uint32_t i = 0; i < s->nhonest; i++) online += s->nodes[i].node != NULL;
+  if (!online) return;
+  uint32_t i;
+  do i = sim_below(s, s->nhonest);
+  while (!s->nodes[i].node);
+  uint32_t len = s->cfg.gossip_size < 12 ? 12 : s->cfg.gossip_size;
+  uint8_t *p = calloc(1, len);
+  if (!p) abort();
+  uint32_t msg = next_msg++;
+  for (int k = 0; k < 4; k++) p[k] = (uint8_t)(msg >> (8 * k));
+  for (int k = 0; k < 8; k++) p[4 + k] = (uint8_t)(s->now >> (8 * k));
+  for (uint32_t k = 12; k < len; k++) p[k] = (uint8_t)sim_rand(s);
+  metrics_gossip_published(s, msg, online);
+  if (pqnet_node_broadcast(s->nodes[i].node, 1, p, len, NULL, sim_now_ms(s)) == 0) s->gossip_sent++;
+  free(p);
+  sim_drain(s, i);
+}
+
 static void on_log(void *ctx, int level, const char *msg) {
   cb_ctx *c = ctx;
-  if (level == 0)
-    fprintf(stderr, "[t=%.3fs node %u] %s\n", (double)c->s->now / 1e6, c->i, msg);
+  if (level == 0) fprintf(stderr, "[t=%.3fs node %u] %s\n", (double)c->s->now / 1e6, c->i, msg);
 }
 
 /* ---- node lifecycle ----------------------------------------------------------------------- */
@@ -501,6 +537,7 @@ int sim_node_start(sim *s, uint32_t i, int with_saved) {
   cb.peer_connected = on_connected;
   cb.peer_disconnected = on_disconnected;
   cb.log = on_log;
+  cb.gossip = on_gossip;
   if (pqnet_node_new(&cfg, n->id, &n->rng.rng, &cb, &n->node) != 0) abort();
   n->online = 1;
   n->wake_at = SIM_NEVER;
@@ -518,6 +555,11 @@ int sim_node_start(sim *s, uint32_t i, int with_saved) {
   if (n->kind != SIM_ATTACKER) metrics_on_join(s, i);
   pqnet_node_start(n->node, now);
   sim_drain(s, i);
+  /* pqnet_node_start queues no WAKE when the book is not empty (only DIALs
+   * or nothing): arm the first tick from the node's deadline, as the shell
+   * re-arms from pqnet_node_next_deadline. */
+  uint64_t next = pqnet_node_next_deadline(n->node);
+  if (next != UINT64_MAX) schedule_wake(s, i, next);
   return 0;
 }
 
@@ -611,7 +653,7 @@ static void on_synack(sim *s, const sim_event *ev) {
   if (!l->used || l->gen != ev->b) return;
   uint32_t slot = ev->a;
   sim_node *a = &s->nodes[l->ep[0]];
-  if (!l->open[0]) return; /* refused and already closed */
+  if (!l->open[0]) return;    /* refused and already closed */
   if (!side_alive(s, l, 0)) { /* the dialer is gone: its OS answers with a reset */
     l->open[0] = 0;
     if (l->open[1])
@@ -728,6 +770,10 @@ static void schedule_scenario(sim *s) {
   if (c->partition_s >= 0 && c->heal_s >= 0) sim_push(s, us(c->heal_s), EV_HEAL, 0, 0, NULL, 0);
   if (c->sample_s > 0) sim_push(s, 0, EV_SAMPLE, 0, 0, NULL, 0);
   if (s->nattack || c->victims) attack_setup(s);
+  if (c->gossip_rate > 0) {
+    double start = c->gossip_start_s >= 0 ? c->gossip_start_s : c->join_window_s + 60;
+    sim_push(s, us(start), EV_GOSSIP, 0, 0, NULL, 0);
+  }
 }
 
 /* A late joiner knows a few stored peers: random online honest non-seeds. */
@@ -765,6 +811,15 @@ static void on_scenario(sim *s, sim_event *ev) {
     s->partition_until = c->heal_s >= 0 ? us(c->heal_s) : SIM_NEVER;
     break;
   case EV_HEAL: s->partitioned = 0; break;
+  case EV_GOSSIP: {
+    double stop = c->gossip_stop_s >= 0 ? c->gossip_stop_s : c->duration_s - 60;
+    if ((double)s->now / 1e6 > stop) break;
+    publish(s);
+    /* Poisson arrivals at gossip_rate per second. */
+    double gap = -log1p(-sim_uniform(s)) / c->gossip_rate;
+    sim_push(s, s->now + us(gap), EV_GOSSIP, 0, 0, NULL, 0);
+    break;
+  }
   case EV_SAMPLE:
     metrics_sample(s);
     sim_push(s, s->now + us(c->sample_s), EV_SAMPLE, 0, 0, NULL, 0);
@@ -787,6 +842,10 @@ static void dispatch(sim *s, sim_event *ev) {
     n->wake_at = SIM_NEVER;
     pqnet_node_tick(n->node, sim_now_ms(s));
     sim_drain(s, ev->a);
+    if (n->node) { /* re-arm from the source, like the shell's wake_cb */
+      uint64_t next = pqnet_node_next_deadline(n->node), nowms = sim_now_ms(s);
+      if (next != UINT64_MAX) schedule_wake(s, ev->a, next > nowms ? next : nowms + 1);
+    }
     after(s, ev->a);
     return;
   }
@@ -916,6 +975,7 @@ void sim_run(sim *s) {
     sim_event ev = heap_pop(&s->heap);
     s->now = ev.at;
     s->events++;
+    s->by_type[ev.type & 31]++;
     dispatch(s, &ev);
     if (s->cfg.event_cap && s->events >= s->cfg.event_cap) {
       fprintf(stderr, "pqnet-sim: event cap %llu reached at t=%.3f s\n",

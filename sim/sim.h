@@ -42,15 +42,15 @@ typedef struct sim_config {
   char name[64]; /* scenario preset name, for the summary */
   char out[512]; /* output folder */
   /* network */
-  uint32_t nodes;       /* honest nodes, seeds included */
-  uint32_t seeds;       /* the first `seeds` nodes; listed in the DNS name */
-  double join_window_s; /* non-seed nodes join uniformly over [0, window) */
-  double duration_s;    /* virtual time simulated */
-  uint32_t regions;     /* 1..6, see sim.c */
-  double jitter_ms;     /* extra one-way delay per link, uniform [0, jitter) */
-  double loss;          /* probability a SEND needs a retransmission */
-  double uplink_mbps;   /* per node */
-  uint64_t queue_limit; /* bytes in flight per direction before the driver drops it */
+  uint32_t nodes;              /* honest nodes, seeds included */
+  uint32_t seeds;              /* the first `seeds` nodes; listed in the DNS name */
+  double join_window_s;        /* non-seed nodes join uniformly over [0, window) */
+  double duration_s;           /* virtual time simulated */
+  uint32_t regions;            /* 1..6, see sim.c */
+  double jitter_ms;            /* extra one-way delay per link, uniform [0, jitter) */
+  double loss;                 /* probability a SEND needs a retransmission */
+  double uplink_mbps;          /* per node */
+  uint64_t queue_limit;        /* bytes in flight per direction before the driver drops it */
   uint32_t connect_timeout_ms; /* dial to nobody fails after this (the shell's default) */
   int fast_crypto;             /* 1: fake ML-DSA signatures (clearly labelled) */
   /* node policy */
@@ -67,16 +67,16 @@ typedef struct sim_config {
   /* seeds gone + late joiners (scenario 2) */
   double seeds_leave_s; /* < 0: never */
   uint32_t late_joiners;
-  double late_join_s;   /* they join uniformly over [late_join_s, +late_window_s) */
+  double late_join_s; /* they join uniformly over [late_join_s, +late_window_s) */
   double late_window_s;
-  uint32_t late_known;  /* stored peers a late joiner knows (random online nodes) */
+  uint32_t late_known; /* stored peers a late joiner knows (random online nodes) */
   /* churn (scenario 3) */
-  double churn;            /* fraction of non-seed nodes that leave and return */
-  double churn_start_s;    /* departures uniformly over [start, start + window) */
+  double churn;         /* fraction of non-seed nodes that leave and return */
+  double churn_start_s; /* departures uniformly over [start, start + window) */
   double churn_window_s;
-  double churn_offline_s;  /* mean time offline (exponential) ... */
+  double churn_offline_s;     /* mean time offline (exponential) ... */
   double churn_offline_max_s; /* ... capped */
-  double churn_crash;      /* fraction of departures without a goodbye */
+  double churn_crash;         /* fraction of departures without a goodbye */
   /* partition */
   double partition_s, heal_s; /* < 0: none; heal < 0: never */
   /* attacker (scenario 4) */
@@ -93,6 +93,8 @@ typedef struct sim_config {
   /* gossip (when the core has it): messages per second over the network */
   double gossip_rate;
   uint32_t gossip_size;
+  double gossip_start_s; /* < 0: after the join window + 60 s */
+  double gossip_stop_s;  /* < 0: 60 s before the end */
 } sim_config;
 
 void sim_config_default(sim_config *c);
@@ -130,8 +132,8 @@ typedef struct sim_node {
   /* live counters from the callbacks */
   uint32_t out_open, in_open, out_attacker;
   /* metrics */
-  uint64_t joined_at;  /* us, this incarnation */
-  uint64_t target_at;  /* first time at target in this incarnation (SIM_NEVER: not yet) */
+  uint64_t joined_at;   /* us, this incarnation */
+  uint64_t target_at;   /* first time at target in this incarnation (SIM_NEVER: not yet) */
   uint64_t below_since; /* SIM_NEVER: at target or never reached it yet */
   uint64_t online_us;   /* total simulated time online (node-seconds) */
   uint32_t conns_alive; /* attacker: open links (the node is freed at 0) */
@@ -191,8 +193,8 @@ typedef struct sim {
   uint64_t seq;
   uint64_t events;
   sim_heap heap;
-  sim_prng prng; /* network model, scenario draws */
-  sim_node *nodes; /* honest first (seeds 0..seeds-1), then late joiners, then attackers */
+  sim_prng prng;    /* network model, scenario draws */
+  sim_node *nodes;  /* honest first (seeds 0..seeds-1), then late joiners, then attackers */
   uint32_t nhonest; /* nodes + late joiners */
   uint32_t nattack;
   uint32_t attack_base; /* index of the first attacker address */
@@ -205,6 +207,7 @@ typedef struct sim {
   /* counters */
   uint64_t dials, dials_failed, bytes, handshakes, closes_queue;
   uint64_t gossip_sent, gossip_delivered;
+  uint64_t by_type[32]; /* events processed, by type */
   struct sim_metrics *m;
   /* attacker bookkeeping (sim/attacker.c) */
   uint32_t *attack_cursor; /* per victim: next attacker address to use */
@@ -262,7 +265,6 @@ void attack_event(sim *s, const sim_event *ev);
 void attack_on_open(sim *s, uint32_t i, uint64_t conn);
 void attack_after_event(sim *s, uint32_t i);
 void attack_node_config(const sim *s, pqnet_node_config *cfg);
-void attack_restart_victim(sim *s, uint32_t v);
 
 /* metrics.c */
 int metrics_init(sim *s);
@@ -275,6 +277,8 @@ void metrics_victim_result(sim *s, uint32_t v, int eclipsed, size_t out, size_t 
                            size_t am_new, size_t am_tried, size_t att_new, size_t att_tried);
 int metrics_finish(sim *s); /* summary, files, plots; returns the --check verdict */
 void metrics_progress(sim *s, int final);
+void metrics_gossip_published(sim *s, uint32_t msg, size_t online);
+void metrics_gossip_received(sim *s, uint32_t msg, uint64_t published_us);
 
 /* fastcrypto.c */
 extern int sim_fast_crypto;
