@@ -32,6 +32,7 @@
 #include "bench.h"
 #include "pqnet/rng.h"
 #include "store/store.h"
+#include "tmpdir.h"
 
 #define NOW 1700000000ull
 
@@ -47,25 +48,6 @@ static double cpu_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static void rm_rf(const char *path) {
-  struct stat sb;
-  if (lstat(path, &sb) != 0) return;
-  if (S_ISDIR(sb.st_mode)) {
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-      char sub[1024];
-      snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-      rm_rf(sub);
-    }
-    if (d) closedir(d);
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
 }
 
 /* A routable address per counter, spread over /16 groups. */
@@ -369,6 +351,6 @@ int main(void) {
   printf("== start-up\n");
   startup(10000);
   startup(100000);
-  rm_rf(root);
+  test_rm_rf(root);
   return 0;
 }

@@ -23,6 +23,7 @@
 #include "chainnet.h"
 #include "pqnet/error.h"
 #include "pqnet/sha3.h"
+#include "tmpdir.h"
 
 #define T0 1800000000000ull /* virtual now: 2027 */
 
@@ -516,20 +517,6 @@ static void make_tmpdir(char *dir, size_t cap) {
   assert_non_null(mkdtemp(dir));
 }
 
-static void rm_rf(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2]))) continue;
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-    unlink(p);
-  }
-  closedir(d);
-  rmdir(dir);
-}
-
 static int count_prefix(const char *dir, const char *prefix) {
   DIR *d = opendir(dir);
   int n = 0;
@@ -594,7 +581,7 @@ static void test_restart_keeps_chain(void **state) {
   assert_int_equal(pqnet_chain_height(c), 0);
   pqnet_chain_close(c);
   assert_int_equal(count_prefix(dir, "chain.sqlite.corrupt-"), 1);
-  rm_rf(dir);
+  test_rm_rf(dir);
 }
 
 static void test_corrupt_file_moved_aside(void **state) {
@@ -617,7 +604,7 @@ static void test_corrupt_file_moved_aside(void **state) {
   assert_int_equal(pqnet_chain_height(c), 1);
   assert_int_equal(pqnet_chain_get_stats(c)->moved_aside, 0);
   pqnet_chain_close(c);
-  rm_rf(dir);
+  test_rm_rf(dir);
 }
 
 /* A base path that cannot hold the database: the chain runs in memory and

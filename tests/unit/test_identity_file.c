@@ -23,31 +23,13 @@
 #include "pqnet/node.h"
 #include "pqnet/rng.h"
 #include "pqnet/sha3.h"
+#include "tmpdir.h"
 
 typedef struct fixture {
   char dir[256];  /* mkdtemp root */
   char base[300]; /* <dir>/node: the base path */
   char key[340];  /* <base>/identity.key */
 } fixture;
-
-static void rm_rf(const char *path) {
-  struct stat sb;
-  if (lstat(path, &sb) != 0) return;
-  if (S_ISDIR(sb.st_mode)) {
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-      char sub[1024];
-      snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-      rm_rf(sub);
-    }
-    if (d) closedir(d);
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
-}
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
@@ -62,7 +44,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   fixture *f = *state;
-  rm_rf(f->dir);
+  test_rm_rf(f->dir);
   free(f);
   return 0;
 }

@@ -37,6 +37,7 @@
 #include "pqnet/error.h"
 #include "pqnet/rng.h"
 #include "store/store.h"
+#include "tmpdir.h"
 
 #define NOW  1700000000ull
 #define HOUR 3600ull
@@ -67,26 +68,6 @@ static void log_cb(void *ctx, int level, const char *msg) {
   if (getenv("PQNET_TEST_VERBOSE")) fprintf(stderr, "log[%d] %s\n", level, msg);
 }
 
-static void rm_rf(const char *path) {
-  struct stat sb;
-  if (lstat(path, &sb) != 0) return;
-  if (S_ISDIR(sb.st_mode)) {
-    chmod(path, 0700);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-      char sub[1024];
-      snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-      rm_rf(sub);
-    }
-    if (d) closedir(d);
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
-}
-
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
   if (!f) return -1;
@@ -107,7 +88,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   fixture *f = *state;
-  rm_rf(f->dir);
+  test_rm_rf(f->dir);
   pqnet_rng_det_free(&f->det);
   free(f);
   return 0;
@@ -487,7 +468,7 @@ static void test_secret(void **state) {
   pqnet_store_close(st);
 
   /* A failing generator: PQNET_ERR_RNG, output zeroed, nothing stored. */
-  rm_rf(f->base);
+  test_rm_rf(f->base);
   pqnet_rng bad = {failing_fill, NULL};
   pqnet_store_config c = f->cfg;
   c.rng = &bad;
@@ -1026,7 +1007,7 @@ static void test_corrupt_truncated_and_damaged(void **state) {
   pqnet_store_close(st);
 
   /* Truncated. */
-  rm_rf(f->base);
+  test_rm_rf(f->base);
   make_store(f, 3000);
   n = read_file(f->db, buf, sizeof buf);
   write_file(f->db, buf, n / 3);
@@ -1055,7 +1036,7 @@ static void test_foreign_file(void **state) {
   assert_empty_usable(f, st);
 
   /* With its own application_id, and our table names. */
-  rm_rf(f->base);
+  test_rm_rf(f->base);
   mkdir(f->base, 0700);
   raw_exec(f->db, "PRAGMA application_id = 305419896; CREATE TABLE addrs(x);");
   st = open_ok(f, why, sizeof why);
@@ -1063,7 +1044,7 @@ static void test_foreign_file(void **state) {
   pqnet_store_close(st);
 
   /* A directory in the file's place. */
-  rm_rf(f->base);
+  test_rm_rf(f->base);
   mkdir(f->base, 0700);
   mkdir(f->db, 0700);
   st = open_ok(f, why, sizeof why);
@@ -1097,7 +1078,7 @@ static void test_schema_versions(void **state) {
       {"CREATE VIEW v AS SELECT * FROM addrs", "corrupt", "triggers or views"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    rm_rf(f->base);
+    test_rm_rf(f->base);
     make_store(f, 5);
     raw_exec(f->db, cases[i].sql);
     memset(&f->log, 0, sizeof f->log);
@@ -1108,7 +1089,7 @@ static void test_schema_versions(void **state) {
   }
 
   /* Newer but compatible: used as it is. */
-  rm_rf(f->base);
+  test_rm_rf(f->base);
   make_store(f, 5);
   raw_exec(f->db, "UPDATE meta SET value = 2 WHERE key = 'schema_version';"
                   "CREATE TABLE future(x); CREATE INDEX addrs_seen ON addrs(last_seen);");
@@ -1127,7 +1108,7 @@ static void test_schema_versions(void **state) {
   assert_int_equal(raw_int(f->db, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
 
   /* An interrupted first start (WAL set, no tables yet) is simply created. */
-  rm_rf(f->base);
+  test_rm_rf(f->base);
   mkdir(f->base, 0700);
   raw_exec(f->db, "PRAGMA journal_mode = WAL");
   st = open_ok(f, why, sizeof why);
@@ -1291,7 +1272,7 @@ static int child_full(fixture *f) {
 static void test_disk_full(void **state) {
   fixture *f = *state;
   for (int thread = 0; thread < 2; thread++) {
-    rm_rf(f->base);
+    test_rm_rf(f->base);
     f->cfg.no_checkpoint_thread = thread;
     memset(&f->log, 0, sizeof f->log);
     assert_int_equal(run_child(f, child_full), 0);
