@@ -49,11 +49,10 @@
 #include "pqnet/error.h"
 
 #define SHELL_BUCKETS       256 /* id table: chained hash on the conn id */
-#define SHELL_READ_CHUNK    16384
 #define LISTEN_BACKLOG      128
 #define LISTEN_RETRY_MS     1000 /* pause after accept() fails (EMFILE, ENFILE) */
 #define DEFAULT_SEND_QUEUE  (8u * 1024 * 1024)
-#define DEFAULT_READ_MAX    65536
+#define DEFAULT_READ_MAX    262144
 #define HOST_MAX            256
 #define DIAL_HOST_ADDRS_MAX 16 /* distinct addresses dialed for one name */
 #define RESOLVE_ADDRS_MAX   64 /* distinct addresses reported for one name */
@@ -120,7 +119,6 @@ struct pqnet_shell {
   int busy; /* > 0 while a node call or the pump runs: pump() then defers */
   int shutting_down;
   int stopped;
-  uint8_t rbuf[SHELL_READ_CHUNK];
 };
 
 /* Every event the shell feeds the node goes through NODE_CALL, which marks the
@@ -424,10 +422,14 @@ void pqnet_shell_flush(pqnet_shell *sh) {
  * connection stays open; whatever arrives after a CLOSE is discarded. */
 static void feed_input(pqnet_shell *sh, sconn *c) {
   struct evbuffer *in = bufferevent_get_input(c->bev);
+  /* Hand the node the input buffer's own chunks (no copy); the node copies
+   * what it keeps, so each chunk is drained as soon as the call returns. */
   while (c->state == SC_OPEN && c->node_knows && evbuffer_get_length(in) > 0) {
-    int n = evbuffer_remove(in, sh->rbuf, sizeof sh->rbuf);
-    if (n <= 0) break;
-    NODE_CALL(sh, pqnet_node_received(sh->node, c->id, sh->rbuf, (size_t)n, pqnet_shell_now_ms()));
+    struct evbuffer_iovec v;
+    if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0) break;
+    size_t n = v.iov_len;
+    NODE_CALL(sh, pqnet_node_received(sh->node, c->id, v.iov_base, n, pqnet_shell_now_ms()));
+    evbuffer_drain(in, n);
     pump(sh);
   }
   if (c->state != SC_OPEN || !c->node_knows) evbuffer_drain(in, evbuffer_get_length(in));

@@ -87,7 +87,7 @@ typedef struct pqnet_shell_config {
   uint32_t shutdown_grace_ms;  /* bound on pqnet_shell_shutdown's flush; default 3000 */
   size_t send_queue_max;       /* output bytes queued per peer before it is dropped; set
                                   it to the node's send_queue_max; default 8 MiB */
-  size_t read_max;             /* bytes read per read callback; default 65536 */
+  size_t read_max;             /* bytes read per read callback; default 262144 */
   /* Nameserver for PQNET_ACT_RESOLVE: "IP" or "IP:PORT" (port 53 if none;
    * "[v6]:PORT" for IPv6), used alone. Empty: the nameservers of
    * /etc/resolv.conf. pqnet_shell_new checks it. */
