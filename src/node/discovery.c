@@ -434,11 +434,10 @@ static uint64_t addr_hash(const pqnet_addr *a) {
 static int first_relay(pqnet_node *n, const pqnet_addr *a, uint64_t now) {
   uint64_t h = addr_hash(a);
   relayed_ring *r = &n->relayed;
-  for (size_t i = 0; i < RELAYED_RING; i++)
-    if (r->when[i] != 0 && r->hash[i] == h && r->when[i] + RELAY_PERIOD_MS > now) return 0;
-  r->hash[r->next] = h;
-  r->when[r->next] = now ? now : 1;
-  r->next = (r->next + 1) % RELAYED_RING;
+  size_t slot = (size_t)(h & (RELAYED_SLOTS - 1));
+  if (r->when[slot] != 0 && r->hash[slot] == h && r->when[slot] + RELAY_PERIOD_MS > now) return 0;
+  r->hash[slot] = h;
+  r->when[slot] = now ? now : 1;
   return 1;
 }
 

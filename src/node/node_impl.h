@@ -102,12 +102,13 @@ typedef struct addr_cache {
 } addr_cache;
 
 /* Addresses this node relayed recently: each is relayed once per period, so
- * relays cannot loop (PROTOCOL.md §10.4). A ring of hashes. */
-#define RELAYED_RING 1024
+ * relays cannot loop (PROTOCOL.md §10.4). A direct-mapped table of address
+ * hashes: O(1) per address; a collision forgets the older entry, which at
+ * worst relays that address once more. */
+#define RELAYED_SLOTS 1024 /* a power of two */
 typedef struct relayed_ring {
-  uint64_t hash[RELAYED_RING];
-  uint64_t when[RELAYED_RING];
-  size_t next;
+  uint64_t hash[RELAYED_SLOTS];
+  uint64_t when[RELAYED_SLOTS];
 } relayed_ring;
 
 struct pqnet_node {
