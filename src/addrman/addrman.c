@@ -794,12 +794,20 @@ static uint32_t lookup(pqnet_addrman *am, const pqnet_addr *addr, int *rc) {
   return map_find(am, &a, h);
 }
 
+/* The entry for a known address: 0 and *id, PQNET_ERR_STATE when unknown, or
+ * lookup's hashing error. Every per-address call starts with it. */
+static int known(pqnet_addrman *am, const pqnet_addr *addr, uint32_t *id) {
+  int rc;
+  *id = lookup(am, addr, &rc);
+  if (rc) return rc;
+  return *id == NONE ? PQNET_ERR_STATE : 0;
+}
+
 int pqnet_addrman_good(pqnet_addrman *am, const pqnet_addr *addr, uint64_t now) {
   if (!am || !addr) return PQNET_ERR_INVALID_ARG;
-  int rc;
-  uint32_t id = lookup(am, addr, &rc);
+  uint32_t id;
+  int rc = known(am, addr, &id);
   if (rc) return rc;
-  if (id == NONE) return PQNET_ERR_STATE;
   am_entry *e = &am->ents[id];
   e->info.last_success = now;
   e->info.last_try = now;
@@ -821,10 +829,9 @@ int pqnet_addrman_good(pqnet_addrman *am, const pqnet_addr *addr, uint64_t now) 
 int pqnet_addrman_attempt(pqnet_addrman *am, const pqnet_addr *addr, uint64_t now,
                           int count_failure) {
   if (!am || !addr) return PQNET_ERR_INVALID_ARG;
-  int rc;
-  uint32_t id = lookup(am, addr, &rc);
+  uint32_t id;
+  int rc = known(am, addr, &id);
   if (rc) return rc;
-  if (id == NONE) return PQNET_ERR_STATE;
   am_entry *e = &am->ents[id];
   e->info.last_try = now;
   if (count_failure && e->info.attempts < UINT32_MAX) e->info.attempts++;
@@ -833,10 +840,9 @@ int pqnet_addrman_attempt(pqnet_addrman *am, const pqnet_addr *addr, uint64_t no
 
 int pqnet_addrman_connected(pqnet_addrman *am, const pqnet_addr *addr, uint64_t now) {
   if (!am || !addr) return PQNET_ERR_INVALID_ARG;
-  int rc;
-  uint32_t id = lookup(am, addr, &rc);
+  uint32_t id;
+  int rc = known(am, addr, &id);
   if (rc) return rc;
-  if (id == NONE) return PQNET_ERR_STATE;
   am_entry *e = &am->ents[id];
   if (now > e->info.last_seen + PQNET_ADDRMAN_CONNECTED_INTERVAL) e->info.last_seen = now;
   return finish(am, 0);
@@ -844,10 +850,9 @@ int pqnet_addrman_connected(pqnet_addrman *am, const pqnet_addr *addr, uint64_t 
 
 int pqnet_addrman_set_services(pqnet_addrman *am, const pqnet_addr *addr, uint64_t services) {
   if (!am || !addr) return PQNET_ERR_INVALID_ARG;
-  int rc;
-  uint32_t id = lookup(am, addr, &rc);
+  uint32_t id;
+  int rc = known(am, addr, &id);
   if (rc) return rc;
-  if (id == NONE) return PQNET_ERR_STATE;
   am->ents[id].info.services = services;
   return 0;
 }
@@ -855,10 +860,9 @@ int pqnet_addrman_set_services(pqnet_addrman *am, const pqnet_addr *addr, uint64
 int pqnet_addrman_set_peer_id(pqnet_addrman *am, const pqnet_addr *addr,
                               const uint8_t peer_id[32]) {
   if (!am || !addr || !peer_id) return PQNET_ERR_INVALID_ARG;
-  int rc;
-  uint32_t id = lookup(am, addr, &rc);
+  uint32_t id;
+  int rc = known(am, addr, &id);
   if (rc) return rc;
-  if (id == NONE) return PQNET_ERR_STATE;
   memcpy(am->ents[id].info.peer_id, peer_id, 32);
   am->ents[id].info.has_peer_id = 1;
   return 0;
@@ -866,20 +870,18 @@ int pqnet_addrman_set_peer_id(pqnet_addrman *am, const pqnet_addr *addr,
 
 int pqnet_addrman_remove(pqnet_addrman *am, const pqnet_addr *addr) {
   if (!am || !addr) return PQNET_ERR_INVALID_ARG;
-  int rc;
-  uint32_t id = lookup(am, addr, &rc);
+  uint32_t id;
+  int rc = known(am, addr, &id);
   if (rc) return rc;
-  if (id == NONE) return PQNET_ERR_STATE;
   entry_purge(am, id);
   return finish(am, 0);
 }
 
 int pqnet_addrman_find(pqnet_addrman *am, const pqnet_addr *addr, pqnet_addr_info *out) {
   if (!am || !addr || !out) return PQNET_ERR_INVALID_ARG;
-  int rc;
-  uint32_t id = lookup(am, addr, &rc);
+  uint32_t id;
+  int rc = known(am, addr, &id);
   if (rc) return rc;
-  if (id == NONE) return PQNET_ERR_STATE;
   *out = am->ents[id].info;
   return 0;
 }
@@ -1147,10 +1149,9 @@ int pqnet_addrman_locate(pqnet_addrman *am, const pqnet_addr *addr, int *in_trie
                          uint32_t buckets[PQNET_ADDRMAN_NEW_REFS_MAX],
                          uint32_t positions[PQNET_ADDRMAN_NEW_REFS_MAX], size_t *n) {
   if (!am || !addr || !in_tried || !buckets || !positions || !n) return PQNET_ERR_INVALID_ARG;
-  int rc;
-  uint32_t id = lookup(am, addr, &rc);
+  uint32_t id;
+  int rc = known(am, addr, &id);
   if (rc) return rc;
-  if (id == NONE) return PQNET_ERR_STATE;
   const am_entry *e = &am->ents[id];
   *in_tried = e->info.in_tried;
   if (e->info.in_tried) {
