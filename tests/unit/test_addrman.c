@@ -25,6 +25,7 @@
 #include "addrman/addrman.h"
 #include "pqnet/error.h"
 #include "pqnet/rng.h"
+#include "testaddr.h"
 
 #define NOW    1700000000ull
 #define HOUR   3600ull
@@ -35,28 +36,6 @@ static const uint8_t SECRET[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 1
                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-static pqnet_addr v4(unsigned a, unsigned b, unsigned c, unsigned d, uint16_t port) {
-  uint8_t ip[4] = {(uint8_t)a, (uint8_t)b, (uint8_t)c, (uint8_t)d};
-  pqnet_addr x;
-  pqnet_addr_from_bytes(&x, ip, 4, port);
-  return x;
-}
-
-static pqnet_addr v6(uint32_t top, uint32_t low, uint16_t port) {
-  uint8_t ip[16] = {0};
-  ip[0] = (uint8_t)(top >> 24);
-  ip[1] = (uint8_t)(top >> 16);
-  ip[2] = (uint8_t)(top >> 8);
-  ip[3] = (uint8_t)top;
-  ip[12] = (uint8_t)(low >> 24);
-  ip[13] = (uint8_t)(low >> 16);
-  ip[14] = (uint8_t)(low >> 8);
-  ip[15] = (uint8_t)low;
-  pqnet_addr x;
-  pqnet_addr_from_bytes(&x, ip, 16, port);
-  return x;
-}
 
 static pqnet_addr_info info_of(pqnet_addr a, uint64_t last_seen) {
   pqnet_addr_info i;

@@ -37,6 +37,7 @@
 #include "pqnet/error.h"
 #include "pqnet/rng.h"
 #include "store/store.h"
+#include "testaddr.h"
 #include "tmpdir.h"
 
 #define NOW  1700000000ull
@@ -109,28 +110,6 @@ static pqnet_store *open_ok(fixture *f, char *why, size_t cap) {
 }
 
 /* ---- addresses ------------------------------------------------------------------ */
-
-static pqnet_addr v4(unsigned a, unsigned b, unsigned c, unsigned d, uint16_t port) {
-  uint8_t ip[4] = {(uint8_t)a, (uint8_t)b, (uint8_t)c, (uint8_t)d};
-  pqnet_addr x;
-  pqnet_addr_from_bytes(&x, ip, 4, port);
-  return x;
-}
-
-static pqnet_addr v6(uint32_t top, uint32_t low, uint16_t port) {
-  uint8_t ip[16] = {0};
-  ip[0] = (uint8_t)(top >> 24);
-  ip[1] = (uint8_t)(top >> 16);
-  ip[2] = (uint8_t)(top >> 8);
-  ip[3] = (uint8_t)top;
-  ip[12] = (uint8_t)(low >> 24);
-  ip[13] = (uint8_t)(low >> 16);
-  ip[14] = (uint8_t)(low >> 8);
-  ip[15] = (uint8_t)low;
-  pqnet_addr x;
-  pqnet_addr_from_bytes(&x, ip, 16, port);
-  return x;
-}
 
 /* Distinct routable IPv4 addresses for x < 40 * 2^24, consecutive ones in
  * different /16 groups (so they rarely share a new-table bucket). */
