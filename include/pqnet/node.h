@@ -126,8 +126,9 @@ typedef struct pqnet_node_config {
   uint32_t addr_burst;            /* token bucket size; default 1000 */
   uint32_t getaddrs_cache_ms;     /* default 24 h */
   uint32_t relay_fanout;          /* peers a small fresh Addrs goes to; default 2 */
-  uint16_t default_port;          /* for seeds without a port; default 7071 */
-  pqnet_addr advertise;           /* our dialable address if known (family 0: not) */
+  uint32_t relay_interval_ms; /* mean delay of a relay batch per peer; default 5000, 0: at once */
+  uint16_t default_port;      /* for seeds without a port; default 7071 */
+  pqnet_addr advertise;       /* our dialable address if known (family 0: not) */
   char seeds[PQNET_MAX_SEEDS][PQNET_SEED_MAX + 1]; /* "host" or "host:port" */
   size_t nseeds;
   int have_addrman_secret;          /* else drawn from the rng at creation */

@@ -22,9 +22,11 @@
 #define RELAY_MAX            10                    /* an Addrs this small is relayed (§10.4) */
 #define RELAY_PERIOD_MS      (24ull * 3600 * 1000) /* relay one address once per day */
 #define RELAY_FRESH_S        600                   /* only addresses seen in the last 10 minutes */
-#define UNSOLICITED_SAMPLE   9  /* known addresses sent unsolicited on open (+ our own) */
-#define GETADDRS_PCT         23 /* share of the table one answer may reveal */
-#define ADDR_SPAM_LIMIT      10 /* x addr_burst dropped entries from one peer: ban */
+#define RELAY_MEMORY_S       120 /* a relayed address is remembered at least this long */
+#define RELAY_QUEUE_MAX      100 /* addresses in one relay batch per peer */
+#define UNSOLICITED_SAMPLE   9   /* known addresses sent unsolicited on open (+ our own) */
+#define GETADDRS_PCT         23  /* share of the table one answer may reveal */
+#define ADDR_SPAM_LIMIT      10  /* x addr_burst dropped entries from one peer: ban */
 #define EVICT_PROTECT_GROUPS 4
 #define EVICT_PROTECT_RTT    8
 
@@ -430,15 +432,58 @@ static uint64_t addr_hash(const pqnet_addr *a) {
   return (h ^ (uint8_t)a->port) * 1099511628211ull;
 }
 
-/* 1 the first time a is offered for relay in a period; records it. */
+/* 1 the first time a is offered for relay in a period; records it. 0 when
+ * it was relayed already, or when there is no room to remember it. */
 static int first_relay(pqnet_node *n, const pqnet_addr *a, uint64_t now) {
   uint64_t h = addr_hash(a);
-  relayed_ring *r = &n->relayed;
-  size_t slot = (size_t)(h & (RELAYED_SLOTS - 1));
-  if (r->when[slot] != 0 && r->hash[slot] == h && r->when[slot] + RELAY_PERIOD_MS > now) return 0;
-  r->hash[slot] = h;
-  r->when[slot] = now ? now : 1;
+  uint32_t tag = (uint32_t)(h >> 32) | 1u, t = (uint32_t)secs(now);
+  uint32_t *tags = n->relayed.tag[h & (RELAYED_SETS - 1)];
+  uint32_t *when = n->relayed.when[h & (RELAYED_SETS - 1)];
+  size_t victim = 0; /* the entry to reuse: ours, else an empty one, else the oldest */
+  for (size_t w = 0; w < RELAYED_WAYS; w++) {
+    if (tags[w] == tag) {
+      if ((uint64_t)when[w] * 1000 + RELAY_PERIOD_MS > now) return 0;
+      victim = w;
+      break;
+    }
+    if (tags[victim] != 0 && (tags[w] == 0 || when[w] < when[victim])) victim = w;
+  }
+  if (tags[victim] != 0 && tags[victim] != tag && when[victim] + RELAY_MEMORY_S > t) return 0;
+  tags[victim] = tag;
+  when[victim] = t;
   return 1;
+}
+
+/* Queue v for c's next relay batch. The batch goes after a random delay
+ * (uniform, mean relay_interval_ms), so addresses arriving together share
+ * Addrs messages and the timing does not tell which peer an address came from. A
+ * batch holds at most RELAY_QUEUE_MAX; what does not fit is not relayed to c. */
+static void relay_queue(pqnet_node *n, conn *c, const pqnet_compact_addr *v, size_t cnt,
+                        uint64_t now) {
+  if (c->relay_n + cnt > c->relay_cap && c->relay_cap < RELAY_QUEUE_MAX) {
+    size_t cap = c->relay_cap ? c->relay_cap * 2 : 16;
+    while (cap < c->relay_n + cnt && cap < RELAY_QUEUE_MAX) cap *= 2;
+    if (cap > RELAY_QUEUE_MAX) cap = RELAY_QUEUE_MAX;
+    pqnet_compact_addr *q = realloc(c->relay_q, cap * sizeof *q);
+    if (!q) return;
+    c->relay_q = q;
+    c->relay_cap = cap;
+  }
+  size_t room = c->relay_cap - c->relay_n, k = cnt < room ? cnt : room;
+  memcpy(c->relay_q + c->relay_n, v, k * sizeof *v);
+  n->stats.addrs_relayed += k;
+  if (c->relay_n == 0 && k > 0) c->relay_at = now + node_rand(n, 2 * n->cfg.relay_interval_ms + 1);
+  c->relay_n += k;
+}
+
+void disc_relay_flush(pqnet_node *n, conn *c) {
+  /* In messages of RELAY_MAX, so the receiver relays them in turn. */
+  for (size_t i = 0; c->open && !c->closing && i < c->relay_n; i += RELAY_MAX)
+    send_addrs(n, c, c->relay_q + i, c->relay_n - i < RELAY_MAX ? c->relay_n - i : RELAY_MAX);
+  free(c->relay_q);
+  c->relay_q = NULL;
+  c->relay_n = c->relay_cap = 0;
+  c->relay_at = NO_DEADLINE;
 }
 
 /* Relay fresh addresses of a small unsolicited Addrs to a few other peers,
@@ -461,8 +506,8 @@ static void relay(pqnet_node *n, conn *from, const pqnet_compact_addr *v, size_t
   }
   for (uint32_t r = 0; r < n->cfg.relay_fanout && nt > 0; r++) {
     uint32_t pick = node_rand(n, (uint32_t)nt);
-    send_addrs(n, targets[pick], fresh, k);
-    n->stats.addrs_relayed += k;
+    relay_queue(n, targets[pick], fresh, k, now);
+    if (n->cfg.relay_interval_ms == 0) disc_relay_flush(n, targets[pick]);
     targets[pick] = targets[--nt];
   }
 }

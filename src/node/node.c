@@ -78,6 +78,7 @@ void pqnet_node_config_default(pqnet_node_config *cfg) {
   cfg->addr_burst = 1000;
   cfg->getaddrs_cache_ms = 24u * 3600 * 1000;
   cfg->relay_fanout = 2;
+  cfg->relay_interval_ms = 5000;
   cfg->default_port = 7071;
   cfg->ban_seconds = 86400;
 }
@@ -146,21 +147,45 @@ void flush(pqnet_node *n, conn *c) {
 
 /* ---- connection table ---- */
 
+/* n->conns is sorted by id: lookups are a binary search (a seed holds a
+ * hundred sessions and every received frame looks its session up). */
+static size_t conn_pos(const pqnet_node *n, uint64_t id) {
+  size_t lo = 0, hi = n->nconns;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (n->conns[mid]->id < id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 static conn *find(const pqnet_node *n, uint64_t id) {
-  for (size_t i = 0; i < n->nconns; i++)
-    if (n->conns[i]->id == id) return n->conns[i];
-  return NULL;
+  size_t i = conn_pos(n, id);
+  return i < n->nconns && n->conns[i]->id == id ? n->conns[i] : NULL;
+}
+
+static void insert_conn(pqnet_node *n, conn *c) {
+  size_t i = conn_pos(n, c->id);
+  memmove(&n->conns[i + 1], &n->conns[i], (n->nconns - i) * sizeof *n->conns);
+  n->conns[i] = c;
+  n->nconns++;
+}
+
+static void unlink_conn(pqnet_node *n, const conn *c) {
+  size_t i = conn_pos(n, c->id);
+  if (i < n->nconns && n->conns[i] == c) {
+    memmove(&n->conns[i], &n->conns[i + 1], (n->nconns - i - 1) * sizeof *n->conns);
+    n->nconns--;
+  }
 }
 
 static void remove_conn(pqnet_node *n, conn *c) {
-  for (size_t i = 0; i < n->nconns; i++) {
-    if (n->conns[i] == c) {
-      n->conns[i] = n->conns[--n->nconns];
-      break;
-    }
-  }
+  unlink_conn(n, c);
   n->closed_rekeys += c->sess.rekeys;
   pqnet_session_free(&c->sess);
+  free(c->relay_q);
   free(c);
 }
 
@@ -240,6 +265,7 @@ uint64_t pqnet_node_next_deadline(const pqnet_node *n) {
     }
     if (c->pong_deadline < t) t = c->pong_deadline;
     if (c->next_ping < t) t = c->next_ping;
+    if (c->relay_at < t) t = c->relay_at;
   }
   return t;
 }
@@ -425,7 +451,8 @@ int pqnet_node_connected(pqnet_node *n, uint64_t id, const pqnet_addr *addr, pqn
   c->next_ping = c->pong_deadline = NO_DEADLINE;
   c->addr_tokens = (uint64_t)n->cfg.addr_burst * 1000 / 10; /* a new peer starts with 10% */
   c->addr_refill = now;
-  n->conns[n->nconns++] = c;
+  c->relay_at = NO_DEADLINE;
+  insert_conn(n, c);
   if (dir == PQNET_OUTBOUND) disc_on_connected(n, c, now);
 
   c->actx.n = n;
@@ -445,7 +472,7 @@ int pqnet_node_connected(pqnet_node *n, uint64_t id, const pqnet_addr *addr, pqn
   p.admit_ctx = &c->actx;
   int rc = pqnet_session_init(&c->sess, &p);
   if (rc) {
-    n->nconns--;
+    unlink_conn(n, c);
     free(c);
     return rc;
   }
@@ -551,6 +578,7 @@ void pqnet_node_tick(pqnet_node *n, uint64_t now) {
       send_ping(n, c, now);
       flush(n, c);
     }
+    if (now >= c->relay_at) disc_relay_flush(n, c);
   }
   bans_expire(n, now);
   disc_tick(n, now);

@@ -11,6 +11,7 @@
 #include "addrman/addrman.h"
 #include "pqnet/node.h"
 #include "session/session.h"
+#include "wire/addr_msg.h"
 #include "wire/msg.h"
 
 #define NO_DEADLINE UINT64_MAX
@@ -66,13 +67,16 @@ typedef struct conn {
   int have_hello;
   uint64_t bytes_in, bytes_out;
   /* discovery */
-  int feeler;                          /* outbound test connection: close once open */
-  pqnet_addr dialable;                 /* the peer's listening address (outbound: addr) */
-  uint64_t addr_tokens;                /* token bucket for received addresses, x1000 */
-  uint64_t addr_refill;                /* last refill time (ms) */
-  int getaddrs_answered;               /* we answered one GetAddrs on this session */
-  int getaddrs_sent;                   /* we asked this peer; its next Addrs is the answer */
-  uint64_t addrs_dropped;              /* entries over the token bucket, lifetime of the session */
+  int feeler;                  /* outbound test connection: close once open */
+  pqnet_addr dialable;         /* the peer's listening address (outbound: addr) */
+  uint64_t addr_tokens;        /* token bucket for received addresses, x1000 */
+  uint64_t addr_refill;        /* last refill time (ms) */
+  int getaddrs_answered;       /* we answered one GetAddrs on this session */
+  int getaddrs_sent;           /* we asked this peer; its next Addrs is the answer */
+  uint64_t addrs_dropped;      /* entries over the token bucket, lifetime of the session */
+  pqnet_compact_addr *relay_q; /* addresses for this peer's next relay batch (§10.4) */
+  size_t relay_n, relay_cap;
+  uint64_t relay_at;                   /* when that batch goes; NO_DEADLINE while it is empty */
   size_t backlog;                      /* driver: bytes queued and not yet written */
   uint8_t group[PQNET_ADDR_GROUP_MAX]; /* network group of addr, computed once */
   size_t group_len;
@@ -102,13 +106,17 @@ typedef struct addr_cache {
 } addr_cache;
 
 /* Addresses this node relayed recently: each is relayed once per period, so
- * relays cannot loop (PROTOCOL.md §10.4). A direct-mapped table of address
- * hashes: O(1) per address; a collision forgets the older entry, which at
- * worst relays that address once more. */
-#define RELAYED_SLOTS 1024 /* a power of two */
+ * relays cannot loop (PROTOCOL.md §10.4). A set-associative table of address
+ * tags: O(1) per address. A full set gives up its oldest entry, but never one
+ * younger than RELAY_MEMORY_S: an address is then not relayed at all, so a
+ * forgotten address can never come back around and be relayed again while
+ * it is still travelling (a direct-mapped table did exactly that once two
+ * circulating addresses shared a slot: a relay storm at 500 nodes). */
+#define RELAYED_WAYS 4
+#define RELAYED_SETS 1024 /* a power of two */
 typedef struct relayed_ring {
-  uint64_t hash[RELAYED_SLOTS];
-  uint64_t when[RELAYED_SLOTS];
+  uint32_t tag[RELAYED_SETS][RELAYED_WAYS];  /* address hash bits; 0 = empty */
+  uint32_t when[RELAYED_SETS][RELAYED_WAYS]; /* seconds of the relay */
 } relayed_ring;
 
 struct pqnet_node {
@@ -187,6 +195,7 @@ void disc_on_hello(pqnet_node *n, conn *c, uint64_t now);
 void disc_on_message(pqnet_node *n, conn *c, const pqnet_msg *m, uint64_t now);
 void disc_on_closed(pqnet_node *n, conn *c, int reason, uint64_t now);
 void disc_tick(pqnet_node *n, uint64_t now);
+void disc_relay_flush(pqnet_node *n, conn *c); /* send c's relay batch (its relay_at came) */
 uint64_t disc_next_deadline(const pqnet_node *n);
 
 #endif

@@ -332,14 +332,22 @@ void memnet_pump(memnet *net) {
 
 void memnet_advance(memnet *net, uint64_t ms) {
   uint64_t end = net->now + ms;
+  int ticked_now = 0; /* the nodes were ticked at net->now already */
   while (net->now < end) {
+    /* A deadline that is already due is served at once (as a driver's
+     * timer would fire at once), then time moves to the next one. */
     uint64_t next = end;
+    int due = 0;
     for (size_t i = 0; i < net->nnodes; i++) {
       if (net->nodes[i]->offline) continue;
       uint64_t d = pqnet_node_next_deadline(net->nodes[i]->node);
-      if (d > net->now && d < next) next = d;
+      if (d <= net->now)
+        due = 1;
+      else if (d < next)
+        next = d;
     }
-    net->now = next;
+    if (!due || ticked_now) net->now = next;
+    ticked_now = 1;
     for (size_t i = 0; i < net->nnodes; i++)
       if (!net->nodes[i]->offline) pqnet_node_tick(net->nodes[i]->node, net->now);
     memnet_pump(net);
