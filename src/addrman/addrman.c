@@ -706,7 +706,6 @@ static int add_one(pqnet_addrman *am, const pqnet_addr_info *in, const pqnet_add
   uint64_t h;
   am_ref r;
   int rc = hash_addr(am, &a, &h);
-  if (!rc) rc = new_slot(am, &a, sg, &r);
   if (rc) return rc;
   uint32_t id = map_find(am, &a, h);
 
@@ -719,6 +718,10 @@ static int add_one(pqnet_addrman *am, const pqnet_addr_info *in, const pqnet_add
     if (e->info.in_tried || e->nrefs >= PQNET_ADDRMAN_NEW_REFS_MAX) return 0;
     /* Each extra reference is twice as hard to get as the previous one. */
     if (rand_range(am, (uint64_t)1 << e->nrefs) != 0) return 0;
+    /* The slot only now: most repeats of a known address stop above, and
+     * the slot costs three keyed hashes. */
+    rc = new_slot(am, &a, sg, &r);
+    if (rc) return rc;
     if (ref_index(e, r) >= 0) return 0;
     if (!replaceable(am, r, e->nrefs, now)) return 0;
     clear_new_slot(am, r); /* never e: e does not hold r */
@@ -728,6 +731,8 @@ static int add_one(pqnet_addrman *am, const pqnet_addr_info *in, const pqnet_add
     return 1;
   }
 
+  rc = new_slot(am, &a, sg, &r);
+  if (rc) return rc;
   if (!replaceable(am, r, 0, now)) return 0;
   if (am->n_live >= am->max_entries) {
     uint32_t holder = *slot_at(am, &am->tnew, r);
