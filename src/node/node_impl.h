@@ -52,22 +52,25 @@ typedef struct admit_ctx {
 } admit_ctx;
 
 typedef struct conn {
+  /* What every tick and every deadline scan reads comes first, in one cache
+   * line: the session below is large. */
   uint64_t id;
-  admit_ctx actx; /* what the session's admit callback gets */
-  pqnet_addr addr;
-  pqnet_direction dir;
-  pqnet_session sess;
   int open;    /* handshake completed */
   int closing; /* CLOSE action queued; waiting for pqnet_node_closed */
-  uint64_t created, since;
   uint64_t hs_deadline, next_ping, pong_deadline;
+  uint64_t relay_at; /* when the relay batch goes; NO_DEADLINE while it is empty */
+  pqnet_direction dir;
+  int feeler;     /* outbound test connection: close once open */
+  admit_ctx actx; /* what the session's admit callback gets */
+  pqnet_addr addr;
+  pqnet_session sess;
+  uint64_t created, since;
   uint64_t ping_nonce, ping_sent;
   uint64_t srtt;
   pqnet_hello hello;
   int have_hello;
   uint64_t bytes_in, bytes_out;
   /* discovery */
-  int feeler;                  /* outbound test connection: close once open */
   pqnet_addr dialable;         /* the peer's listening address (outbound: addr) */
   uint64_t addr_tokens;        /* token bucket for received addresses, x1000 */
   uint64_t addr_refill;        /* last refill time (ms) */
@@ -76,7 +79,6 @@ typedef struct conn {
   uint64_t addrs_dropped;      /* entries over the token bucket, lifetime of the session */
   pqnet_compact_addr *relay_q; /* addresses for this peer's next relay batch (§10.4) */
   size_t relay_n, relay_cap;
-  uint64_t relay_at;                   /* when that batch goes; NO_DEADLINE while it is empty */
   size_t backlog;                      /* driver: bytes queued and not yet written */
   uint8_t group[PQNET_ADDR_GROUP_MAX]; /* network group of addr, computed once */
   size_t group_len;
