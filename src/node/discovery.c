@@ -133,12 +133,6 @@ static const uint8_t *conn_group(const pqnet_node *n, conn *c, size_t *len) {
   return c->group;
 }
 
-static int conns_same_group(const pqnet_node *n, conn *a, conn *b) {
-  size_t la, lb;
-  const uint8_t *ga = conn_group(n, a, &la), *gb = conn_group(n, b, &lb);
-  return la && la == lb && memcmp(ga, gb, la) == 0;
-}
-
 static int same_group(const pqnet_node *n, const pqnet_addr *a, const pqnet_addr *b) {
   uint8_t ga[PQNET_ADDR_GROUP_MAX], gb[PQNET_ADDR_GROUP_MAX];
   size_t la = 0, lb = 0;
@@ -615,52 +609,83 @@ static int cmp_u64_desc(uint64_t a, uint64_t b) {
   return (a < b) - (a > b);
 }
 
+/* The eviction candidates with their network groups packed into integers,
+ * so the group counts below compare two words instead of chasing each
+ * connection's memory (a full node runs this for every new inbound peer). */
+typedef struct evict_set {
+  conn *c[512];
+  uint64_t key[512];
+  uint8_t len[512]; /* 0: group unknown, never counted as shared */
+  size_t n;
+} evict_set;
+
+static void evict_drop(evict_set *e, size_t i) {
+  e->n--;
+  e->c[i] = e->c[e->n];
+  e->key[i] = e->key[e->n];
+  e->len[i] = e->len[e->n];
+}
+
+/* How many candidates (itself included) share the group of candidate i. */
+static size_t evict_same(const evict_set *e, size_t i) {
+  size_t same = 0;
+  if (e->len[i] == 0) return 0;
+  for (size_t j = 0; j < e->n; j++) same += e->len[j] == e->len[i] && e->key[j] == e->key[i];
+  return same;
+}
+
 /* Bitcoin-style: protect peers in rare network groups, the lowest-latency
  * ones and the longest-connected half; evict the youngest peer of the most
  * represented group among the rest. Returns 1 if a peer was evicted. */
 static int evict_inbound(pqnet_node *n) {
-  conn *cand[512];
-  size_t nc = 0;
-  for (size_t i = 0; i < n->nconns && nc < 512; i++) {
+  evict_set e;
+  e.n = 0;
+  for (size_t i = 0; i < n->nconns && e.n < 512; i++) {
     conn *c = n->conns[i];
-    if (c->dir == PQNET_INBOUND && c->open && !c->closing) cand[nc++] = c;
+    if (c->dir != PQNET_INBOUND || !c->open || c->closing) continue;
+    size_t len;
+    const uint8_t *g = conn_group(n, c, &len);
+    uint64_t key = 0;
+    for (size_t k = 0; k < len; k++) key |= (uint64_t)g[k] << (8 * k);
+    e.c[e.n] = c;
+    e.key[e.n] = key;
+    e.len[e.n] = (uint8_t)len;
+    e.n++;
   }
   /* 1. Protect one peer from each of the EVICT_PROTECT_GROUPS rarest groups. */
-  for (int round = 0; round < EVICT_PROTECT_GROUPS && nc > 0; round++) {
+  for (int round = 0; round < EVICT_PROTECT_GROUPS && e.n > 0; round++) {
     size_t best = 0, best_count = SIZE_MAX;
-    for (size_t i = 0; i < nc; i++) {
-      size_t same = 0;
-      for (size_t j = 0; j < nc; j++) same += conns_same_group(n, cand[i], cand[j]);
+    for (size_t i = 0; i < e.n; i++) {
+      size_t same = evict_same(&e, i);
       if (same < best_count) best_count = same, best = i;
     }
-    cand[best] = cand[--nc];
+    evict_drop(&e, best);
   }
   /* 2. Protect the EVICT_PROTECT_RTT lowest round-trip times (measured ones). */
-  for (int round = 0; round < EVICT_PROTECT_RTT && nc > 0; round++) {
+  for (int round = 0; round < EVICT_PROTECT_RTT && e.n > 0; round++) {
     size_t best = SIZE_MAX;
-    for (size_t i = 0; i < nc; i++)
-      if (cand[i]->srtt && (best == SIZE_MAX || cand[i]->srtt < cand[best]->srtt)) best = i;
+    for (size_t i = 0; i < e.n; i++)
+      if (e.c[i]->srtt && (best == SIZE_MAX || e.c[i]->srtt < e.c[best]->srtt)) best = i;
     if (best == SIZE_MAX) break;
-    cand[best] = cand[--nc];
+    evict_drop(&e, best);
   }
   /* 3. Protect the longest-connected half. */
-  for (size_t protect = nc / 2; protect > 0 && nc > 0; protect--) {
+  for (size_t protect = e.n / 2; protect > 0 && e.n > 0; protect--) {
     size_t best = 0;
-    for (size_t i = 1; i < nc; i++)
-      if (cmp_u64_desc(cand[i]->since, cand[best]->since) > 0) best = i;
-    cand[best] = cand[--nc];
+    for (size_t i = 1; i < e.n; i++)
+      if (cmp_u64_desc(e.c[i]->since, e.c[best]->since) > 0) best = i;
+    evict_drop(&e, best);
   }
-  if (nc == 0) return 0;
+  if (e.n == 0) return 0;
   /* 4. The most represented group; its youngest member goes. */
   size_t victim = 0, victim_group = 0;
-  for (size_t i = 0; i < nc; i++) {
-    size_t same = 0;
-    for (size_t j = 0; j < nc; j++) same += conns_same_group(n, cand[i], cand[j]);
-    if (same > victim_group || (same == victim_group && cand[i]->since > cand[victim]->since))
+  for (size_t i = 0; i < e.n; i++) {
+    size_t same = evict_same(&e, i);
+    if (same > victim_group || (same == victim_group && e.c[i]->since > e.c[victim]->since))
       victim_group = same, victim = i;
   }
   n->stats.evictions++;
-  close_conn(n, cand[victim], PQNET_REASON_TOO_MANY_PEERS, "evicted for a new inbound peer");
+  close_conn(n, e.c[victim], PQNET_REASON_TOO_MANY_PEERS, "evicted for a new inbound peer");
   return 1;
 }
 

@@ -291,6 +291,64 @@ static void test_relay(void **state) {
   swarm_free(&s);
 }
 
+/* An inbound session on m from 127.g.h.1, opened at `since` (test set-up:
+ * the handshake is skipped by marking the session open). */
+static conn *fake_inbound(memnode *m, uint64_t id, uint8_t g, uint8_t h, uint64_t since) {
+  pqnet_addr a = memnet_addr(g);
+  a.ip[2] = h;
+  a.port = 40000;
+  assert_int_equal(pqnet_node_connected(m->node, id, &a, PQNET_INBOUND, 1000), 0);
+  for (size_t i = 0; i < m->node->nconns; i++) {
+    conn *c = m->node->conns[i];
+    if (c->id != id) continue;
+    c->open = 1;
+    c->since = since;
+    return c;
+  }
+  fail();
+  return NULL;
+}
+
+/* §10.5 inbound eviction at max_inbound: the four rarest groups, the lowest
+ * round-trip times and the older half are protected; the youngest peer of
+ * the most represented group goes, not the youngest peer overall. */
+static void test_inbound_eviction(void **state) {
+  (void)state;
+  pqnet_node_config cfg;
+  pqnet_node_config_default(&cfg);
+  cfg.max_inbound = 24;
+  memnode m;
+  memnode_init(&m, 77, &cfg);
+  conn *crowd[12], *single[12];
+  /* 12 peers in group 127.5/16 and 12 in groups of their own, interleaved
+   * in age; a lone newcomer (id 24) is the youngest of all. */
+  for (unsigned i = 0; i < 12; i++) {
+    crowd[i] = fake_inbound(&m, 1 + 2 * i, 5, (uint8_t)i, 10000 + 2 * i);
+    single[i] = fake_inbound(&m, 2 + 2 * i, (uint8_t)(20 + i), 0, 10001 + 2 * i);
+  }
+  single[11]->since = 99999;
+  /* Two measured round-trip times: both protected. */
+  crowd[11]->srtt = 5;
+  single[10]->srtt = 7;
+  assert_int_equal(disc_admit_inbound(m.node, 2000), 0);
+  assert_int_equal(pqnet_node_get_stats(m.node)->evictions, 1);
+  /* The youngest of the crowd not protected by its round-trip time. */
+  assert_true(crowd[10]->closing);
+  for (unsigned i = 0; i < 12; i++) {
+    if (i != 10) assert_false(crowd[i]->closing);
+    assert_false(single[i]->closing);
+  }
+  memnode_free(&m);
+
+  /* Everyone protected: the newcomer is refused instead. */
+  cfg.max_inbound = 4;
+  memnode_init(&m, 78, &cfg);
+  for (unsigned i = 0; i < 4; i++) fake_inbound(&m, 1 + i, (uint8_t)(30 + i), 0, 10000 + i);
+  assert_int_equal(disc_admit_inbound(m.node, 2000), PQNET_REASON_TOO_MANY_PEERS);
+  assert_int_equal(pqnet_node_get_stats(m.node)->evictions, 0);
+  memnode_free(&m);
+}
+
 /* §10.3: a GetAddrs answer is at most 23% of the table, once per session, and
  * the same list for every requester until the cache expires. */
 static void test_getaddrs_cap_and_cache(void **state) {
@@ -426,6 +484,7 @@ int main(void) {
       cmocka_unit_test(test_seed_fallback),          cmocka_unit_test(test_addr_rate_limit),
       cmocka_unit_test(test_getaddrs_cap_and_cache), cmocka_unit_test(test_bans),
       cmocka_unit_test(test_startup_order),          cmocka_unit_test(test_relay),
+      cmocka_unit_test(test_inbound_eviction),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
