@@ -19,16 +19,16 @@
  *             one derived from info.source); a tried entry keeps its slot in
  *             tslot. Removing an entry never needs a hash.
  *
- * Hashes: SHA-256(secret || tag || fields), first 8 bytes little-endian.
+ * Hashes: SipHash-2-4 under the secret's first 16 bytes, of tag || fields.
  * Every input has fixed field widths or length prefixes, and a distinct tag.
  */
 #include "addrman/addrman.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/mem.h"
+#include "crypto/siphash.h"
 #include "pqnet/error.h"
 
 #define NONE UINT32_MAX
@@ -76,9 +76,6 @@ struct pqnet_addrman {
 
   uint8_t secret[32];
   const pqnet_rng *rng;
-  EVP_MD *md;
-  EVP_MD_CTX *mdctx;
-  int fatal; /* latched PQNET_ERR_CRYPTO */
 
   am_table tnew, ttried;
   size_t n_new, n_tried;
@@ -178,25 +175,11 @@ static uint64_t rand_range(pqnet_addrman *am, uint64_t n) {
 
 /* ---- keyed hashing ----------------------------------------------------------------- */
 
-/* First 8 bytes (LE) of SHA-256(secret || msg). On failure latches fatal. */
-static int am_hash(pqnet_addrman *am, const uint8_t *msg, size_t len, uint64_t *out) {
-  uint8_t buf[32 + 64], d[EVP_MAX_MD_SIZE];
-  unsigned dlen = 0;
-  *out = 0;
-  if (am->fatal) return am->fatal;
-  if (len > 64) return PQNET_ERR_INVALID_ARG; /* programming error; inputs are <= 40 */
-  memcpy(buf, am->secret, 32);
-  memcpy(buf + 32, msg, len);
-  int ok = EVP_DigestInit_ex(am->mdctx, am->md, NULL) == 1 &&
-           EVP_DigestUpdate(am->mdctx, buf, 32 + len) == 1 &&
-           EVP_DigestFinal_ex(am->mdctx, d, &dlen) == 1 && dlen >= 8;
-  pqnet_wipe(buf, 32);
-  if (!ok) {
-    am->fatal = PQNET_ERR_CRYPTO;
-    return am->fatal;
-  }
-  *out = pqnet_load64_le(d);
-  return 0;
+/* SipHash-2-4 of msg under the first 16 bytes of the secret: a keyed PRF,
+ * so without the secret nobody can predict a bucket, a position or a map
+ * slot. */
+static uint64_t am_hash(const pqnet_addrman *am, const uint8_t *msg, size_t len) {
+  return pqnet_siphash24(am->secret, msg, len);
 }
 
 /* Length-prefixed network group. */
@@ -225,51 +208,43 @@ static void put_u32(uint8_t *p, uint32_t v) {
 }
 
 /* H('A' || key): the map hash. */
-static int hash_addr(pqnet_addrman *am, const pqnet_addr *a, uint64_t *h) {
+static uint64_t hash_addr(const pqnet_addrman *am, const pqnet_addr *a) {
   uint8_t m[1 + 19];
   m[0] = TAG_ADDR;
   size_t n = 1 + addr_key(a, m + 1);
-  return am_hash(am, m, n, h);
+  return am_hash(am, m, n);
 }
 
 /* The new bucket of address group g heard from source group sg:
  *   h1 = H('s' || g || sg) mod new_per_src
  *   bucket = H('S' || sg || h1) mod new_buckets
  * so one source group reaches at most new_per_src buckets. */
-static int new_bucket(pqnet_addrman *am, const am_group *g, const am_group *sg, uint32_t *bucket) {
+static uint32_t new_bucket(const pqnet_addrman *am, const am_group *g, const am_group *sg) {
   uint8_t m[1 + 2 * (1 + PQNET_ADDR_GROUP_MAX) + 4];
-  uint64_t h;
   size_t n = 0;
   m[n++] = TAG_NEW1;
   n += put_group(m + n, g);
   n += put_group(m + n, sg);
-  int rc = am_hash(am, m, n, &h);
-  if (rc) return rc;
-  uint32_t h1 = (uint32_t)(h % am->new_per_src);
+  uint32_t h1 = (uint32_t)(am_hash(am, m, n) % am->new_per_src);
   n = 0;
   m[n++] = TAG_NEW2;
   n += put_group(m + n, sg);
   put_u32(m + n, h1);
   n += 4;
-  rc = am_hash(am, m, n, &h);
-  *bucket = (uint32_t)(h % am->tnew.nbuckets);
-  return rc;
+  return (uint32_t)(am_hash(am, m, n) % am->tnew.nbuckets);
 }
 
 /* The tried bucket of a:
  *   h1 = H('T' || 0 || key) mod tried_per_group
  *   bucket = H('T' || 1 || g || h1) mod tried_buckets
  * so one group reaches at most tried_per_group buckets. */
-static int tried_bucket(pqnet_addrman *am, const pqnet_addr *a, uint32_t *bucket) {
+static uint32_t tried_bucket(const pqnet_addrman *am, const pqnet_addr *a) {
   uint8_t m[2 + 1 + PQNET_ADDR_GROUP_MAX + 4 + 19];
-  uint64_t h;
   size_t n = 0;
   m[n++] = TAG_TRIED;
   m[n++] = 0;
   n += addr_key(a, m + n);
-  int rc = am_hash(am, m, n, &h);
-  if (rc) return rc;
-  uint32_t h1 = (uint32_t)(h % am->tried_per_group);
+  uint32_t h1 = (uint32_t)(am_hash(am, m, n) % am->tried_per_group);
   am_group g = group_of(am, a);
   n = 0;
   m[n++] = TAG_TRIED;
@@ -277,48 +252,36 @@ static int tried_bucket(pqnet_addrman *am, const pqnet_addr *a, uint32_t *bucket
   n += put_group(m + n, &g);
   put_u32(m + n, h1);
   n += 4;
-  rc = am_hash(am, m, n, &h);
-  *bucket = (uint32_t)(h % am->ttried.nbuckets);
-  return rc;
+  return (uint32_t)(am_hash(am, m, n) % am->ttried.nbuckets);
 }
 
 /* Position of a inside bucket of table: H('P' || table || bucket || key). */
-static int bucket_pos(pqnet_addrman *am, uint8_t table, uint32_t bucket, const pqnet_addr *a,
-                      uint32_t *pos) {
+static uint32_t bucket_pos(const pqnet_addrman *am, uint8_t table, uint32_t bucket,
+                           const pqnet_addr *a) {
   uint8_t m[2 + 4 + 19];
-  uint64_t h;
   size_t n = 0;
   m[n++] = TAG_POS;
   m[n++] = table;
   put_u32(m + n, bucket);
   n += 4;
   n += addr_key(a, m + n);
-  int rc = am_hash(am, m, n, &h);
-  *pos = (uint32_t)(h % am->bucket_size);
-  return rc;
+  return (uint32_t)(am_hash(am, m, n) % am->bucket_size);
 }
 
-static int new_slot(pqnet_addrman *am, const pqnet_addr *a, const am_group *sg, am_ref *r) {
+static am_ref make_ref(uint32_t bucket, uint32_t pos) {
+  am_ref r = {(uint16_t)bucket, (uint8_t)pos, 0};
+  return r;
+}
+
+static am_ref new_slot(const pqnet_addrman *am, const pqnet_addr *a, const am_group *sg) {
   am_group g = group_of(am, a);
-  uint32_t b, p;
-  int rc = new_bucket(am, &g, sg, &b);
-  if (!rc) rc = bucket_pos(am, TABLE_NEW, b, a, &p);
-  if (rc) return rc;
-  r->bucket = (uint16_t)b;
-  r->pos = (uint8_t)p;
-  r->unused = 0;
-  return 0;
+  uint32_t b = new_bucket(am, &g, sg);
+  return make_ref(b, bucket_pos(am, TABLE_NEW, b, a));
 }
 
-static int tried_slot(pqnet_addrman *am, const pqnet_addr *a, am_ref *r) {
-  uint32_t b, p;
-  int rc = tried_bucket(am, a, &b);
-  if (!rc) rc = bucket_pos(am, TABLE_TRIED, b, a, &p);
-  if (rc) return rc;
-  r->bucket = (uint16_t)b;
-  r->pos = (uint8_t)p;
-  r->unused = 0;
-  return 0;
+static am_ref tried_slot(const pqnet_addrman *am, const pqnet_addr *a) {
+  uint32_t b = tried_bucket(am, a);
+  return make_ref(b, bucket_pos(am, TABLE_TRIED, b, a));
 }
 
 /* ---- tables ---------------------------------------------------------------------- */
@@ -563,8 +526,7 @@ static int make_tried(pqnet_addrman *am, uint32_t id, am_ref ts) {
   if (old != NONE) {
     am_entry *o = &am->ents[old];
     am_group sg = group_of(am, &o->info.source);
-    int rc = new_slot(am, &o->info.addr, &sg, &back);
-    if (rc) return rc;
+    back = new_slot(am, &o->info.addr, &sg);
   }
   am_entry *e = &am->ents[id];
   for (unsigned k = 0; k < e->nrefs; k++) slot_clear(am, &am->tnew, e->refs[k]);
@@ -592,7 +554,6 @@ static int make_tried(pqnet_addrman *am, uint32_t id, am_ref ts) {
 /* ---- public: lifecycle ---------------------------------------------------------------- */
 
 static int finish(pqnet_addrman *am, int rc) {
-  if (am->fatal) return am->fatal;
   am->ops++;
   if (am->check_ratio && am->ops % am->check_ratio == 0) {
     int c = pqnet_addrman_check(am);
@@ -659,10 +620,6 @@ int pqnet_addrman_new(const pqnet_addrman_config *cfg, const uint8_t secret[32],
   am->map = am_realloc_array(am, NULL, am->map_cap, sizeof *am->map);
   if (!am->map) goto fail;
   for (uint32_t i = 0; i < am->map_cap; i++) am->map[i] = NONE;
-  rc = PQNET_ERR_CRYPTO;
-  am->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-  am->mdctx = EVP_MD_CTX_new();
-  if (!am->md || !am->mdctx) goto fail;
   *out = am;
   return 0;
 fail:
@@ -678,8 +635,6 @@ void pqnet_addrman_del(pqnet_addrman *am) {
   am_free(am, am->ents);
   am_free(am, am->vrand);
   am_free(am, am->map);
-  EVP_MD_CTX_free(am->mdctx);
-  EVP_MD_free(am->md);
   void (*free_fn)(void *, void *) = am->free_fn;
   void *ctx = am->alloc_ctx;
   pqnet_wipe(am, sizeof *am);
@@ -703,10 +658,8 @@ static int add_one(pqnet_addrman *am, const pqnet_addr_info *in, const pqnet_add
   uint64_t ts_pen = ts > penalty ? ts - penalty : 0;
   if (ts_pen == 0 || age(now, ts_pen) > am->ttl) return 0;
 
-  uint64_t h;
+  uint64_t h = hash_addr(am, &a);
   am_ref r;
-  int rc = hash_addr(am, &a, &h);
-  if (rc) return rc;
   uint32_t id = map_find(am, &a, h);
 
   if (id != NONE) {
@@ -720,8 +673,7 @@ static int add_one(pqnet_addrman *am, const pqnet_addr_info *in, const pqnet_add
     if (rand_range(am, (uint64_t)1 << e->nrefs) != 0) return 0;
     /* The slot only now: most repeats of a known address stop above, and
      * the slot costs three keyed hashes. */
-    rc = new_slot(am, &a, sg, &r);
-    if (rc) return rc;
+    r = new_slot(am, &a, sg);
     if (ref_index(e, r) >= 0) return 0;
     if (!replaceable(am, r, e->nrefs, now)) return 0;
     clear_new_slot(am, r); /* never e: e does not hold r */
@@ -731,8 +683,7 @@ static int add_one(pqnet_addrman *am, const pqnet_addr_info *in, const pqnet_add
     return 1;
   }
 
-  rc = new_slot(am, &a, sg, &r);
-  if (rc) return rc;
+  r = new_slot(am, &a, sg);
   if (!replaceable(am, r, 0, now)) return 0;
   if (am->n_live >= am->max_entries) {
     uint32_t holder = *slot_at(am, &am->tnew, r);
@@ -746,7 +697,7 @@ static int add_one(pqnet_addrman *am, const pqnet_addr_info *in, const pqnet_add
   }
   /* After a deletion this never allocates (a free id, the map load fell), so
    * a failure here leaves everything as it was. */
-  rc = reserve_one(am);
+  int rc = reserve_one(am);
   if (rc) return rc;
   clear_new_slot(am, r);
   pqnet_addr_info info;
@@ -768,7 +719,6 @@ static int add_one(pqnet_addrman *am, const pqnet_addr_info *in, const pqnet_add
 int pqnet_addrman_add(pqnet_addrman *am, const pqnet_addr_info *entries, size_t n,
                       const pqnet_addr *source, uint64_t now) {
   if (!am || (!entries && n > 0)) return PQNET_ERR_INVALID_ARG;
-  if (am->fatal) return am->fatal;
   pqnet_addr src;
   const pqnet_addr *srcp = NULL;
   if (source && (source->family == 4 || source->family == 6)) {
@@ -790,21 +740,11 @@ int pqnet_addrman_add(pqnet_addrman *am, const pqnet_addr_info *entries, size_t 
 
 /* ---- public: outcomes ------------------------------------------------------------------ */
 
-/* Look addr up: NONE (and *rc 0) when unknown. */
-static uint32_t lookup(pqnet_addrman *am, const pqnet_addr *addr, int *rc) {
-  uint64_t h;
-  pqnet_addr a = canonical(addr);
-  *rc = hash_addr(am, &a, &h);
-  if (*rc) return NONE;
-  return map_find(am, &a, h);
-}
-
-/* The entry for a known address: 0 and *id, PQNET_ERR_STATE when unknown, or
- * lookup's hashing error. Every per-address call starts with it. */
+/* The entry for a known address: 0 and *id, or PQNET_ERR_STATE when
+ * unknown. Every per-address call starts with it. */
 static int known(pqnet_addrman *am, const pqnet_addr *addr, uint32_t *id) {
-  int rc;
-  *id = lookup(am, addr, &rc);
-  if (rc) return rc;
+  pqnet_addr a = canonical(addr);
+  *id = map_find(am, &a, hash_addr(am, &a));
   return *id == NONE ? PQNET_ERR_STATE : 0;
 }
 
@@ -818,9 +758,7 @@ int pqnet_addrman_good(pqnet_addrman *am, const pqnet_addr *addr, uint64_t now) 
   e->info.last_try = now;
   e->info.attempts = 0;
   if (e->info.in_tried) return finish(am, 0);
-  am_ref ts;
-  rc = tried_slot(am, &e->info.addr, &ts);
-  if (rc) return rc;
+  am_ref ts = tried_slot(am, &e->info.addr);
   uint32_t holder = *slot_at(am, &am->ttried, ts);
   if (holder != NONE) {
     int known = 0;
@@ -929,7 +867,6 @@ static uint32_t random_in_bucket(pqnet_addrman *am, am_table *t, uint32_t b) {
 int pqnet_addrman_select(pqnet_addrman *am, int new_only, uint64_t now,
                          pqnet_addrman_exclude_fn exclude, void *ctx, pqnet_addr_info *out) {
   if (!am || !out) return PQNET_ERR_INVALID_ARG;
-  if (am->fatal) return am->fatal;
   if (am->n_new == 0 && (new_only || am->n_tried == 0)) return PQNET_ERR_STATE;
   am->rng_failed = 0;
   double factor = 1.0;
@@ -962,7 +899,7 @@ int pqnet_addrman_select(pqnet_addrman *am, int new_only, uint64_t now,
 
 size_t pqnet_addrman_sample(pqnet_addrman *am, pqnet_addr_info *out, size_t max, unsigned max_pct,
                             uint64_t now) {
-  if (!am || !out || am->fatal) return 0;
+  if (!am || !out) return 0;
   size_t total = am->n_live, want = total;
   if (max_pct && max_pct < 100) want = (total * max_pct + 99) / 100;
   if (want > max) want = max;
@@ -991,14 +928,11 @@ size_t pqnet_addrman_sample(pqnet_addrman *am, pqnet_addr_info *out, size_t max,
 int pqnet_addrman_collision(pqnet_addrman *am, uint64_t now, pqnet_addr_info *out) {
   (void)now;
   if (!am || !out) return PQNET_ERR_INVALID_ARG;
-  if (am->fatal) return am->fatal;
   if (am->n_coll == 0) return PQNET_ERR_STATE;
   am->rng_failed = 0;
   uint32_t id = am->coll[rand_range(am, am->n_coll)];
   if (am->rng_failed) return PQNET_ERR_RNG;
-  am_ref ts;
-  int rc = tried_slot(am, &am->ents[id].info.addr, &ts);
-  if (rc) return rc;
+  am_ref ts = tried_slot(am, &am->ents[id].info.addr);
   uint32_t holder = *slot_at(am, &am->ttried, ts);
   if (holder == NONE) return PQNET_ERR_STATE;
   *out = am->ents[holder].info;
@@ -1007,7 +941,6 @@ int pqnet_addrman_collision(pqnet_addrman *am, uint64_t now, pqnet_addr_info *ou
 
 int pqnet_addrman_resolve_collisions(pqnet_addrman *am, uint64_t now) {
   if (!am) return PQNET_ERR_INVALID_ARG;
-  if (am->fatal) return am->fatal;
   uint32_t todo[PQNET_ADDRMAN_COLLISIONS_MAX];
   size_t n = am->n_coll;
   memcpy(todo, am->coll, n * sizeof todo[0]);
@@ -1018,9 +951,7 @@ int pqnet_addrman_resolve_collisions(pqnet_addrman *am, uint64_t now) {
     for (size_t k = 0; k < am->n_coll; k++) pending |= am->coll[k] == id;
     if (!pending) continue; /* deleted by an earlier eviction in this loop */
     const am_entry *e = &am->ents[id];
-    am_ref ts;
-    int rc = tried_slot(am, &e->info.addr, &ts);
-    if (rc) return rc;
+    am_ref ts = tried_slot(am, &e->info.addr);
     uint32_t holder = *slot_at(am, &am->ttried, ts);
     int evict = 0, drop = 0;
     if (holder == NONE) {
@@ -1037,7 +968,7 @@ int pqnet_addrman_resolve_collisions(pqnet_addrman *am, uint64_t now) {
       }
     }
     if (evict) {
-      rc = make_tried(am, id, ts);
+      int rc = make_tried(am, id, ts);
       if (rc) return rc;
       settled++;
     } else if (drop) {
@@ -1061,7 +992,6 @@ int pqnet_addrman_foreach(const pqnet_addrman *am, pqnet_addrman_visit_fn cb, vo
 
 int pqnet_addrman_load(pqnet_addrman *am, const pqnet_addr_info *in, uint64_t now) {
   if (!am || !in) return PQNET_ERR_INVALID_ARG;
-  if (am->fatal) return am->fatal;
   if (in->in_tried != 0 && in->in_tried != 1) return 0;
   pqnet_addr_info info = *in;
   info.addr = canonical(&in->addr);
@@ -1079,25 +1009,21 @@ int pqnet_addrman_load(pqnet_addrman *am, const pqnet_addr_info *in, uint64_t no
   if (expired(am, &info, now)) return 0;
   if (am->n_live >= am->max_entries) return 0;
 
-  uint64_t h;
-  int rc = hash_addr(am, &info.addr, &h);
-  if (rc) return rc;
+  uint64_t h = hash_addr(am, &info.addr);
   if (map_find(am, &info.addr, h) != NONE) return 0;
 
   am_ref r;
   int tried = 0;
   if (info.in_tried) {
-    rc = tried_slot(am, &info.addr, &r);
-    if (rc) return rc;
+    r = tried_slot(am, &info.addr);
     tried = *slot_at(am, &am->ttried, r) == NONE;
   }
   if (!tried) {
     am_group sg = group_of(am, &info.source);
-    rc = new_slot(am, &info.addr, &sg, &r);
-    if (rc) return rc;
+    r = new_slot(am, &info.addr, &sg);
     if (!replaceable(am, r, 0, now)) return 0;
   }
-  rc = reserve_one(am);
+  int rc = reserve_one(am);
   if (rc) return rc;
   if (!tried) clear_new_slot(am, r);
   info.in_tried = tried;
@@ -1118,7 +1044,6 @@ int pqnet_addrman_load(pqnet_addrman *am, const pqnet_addr_info *in, uint64_t no
 
 int pqnet_addrman_prune(pqnet_addrman *am, uint64_t now, size_t max_visit) {
   if (!am) return PQNET_ERR_INVALID_ARG;
-  if (am->fatal) return am->fatal;
   int removed = 0;
   for (size_t v = 0; v < max_visit && am->ents_hw > 0 && removed < INT32_MAX; v++) {
     if (am->prune_cursor >= am->ents_hw) am->prune_cursor = 0;
@@ -1205,7 +1130,6 @@ static int check_table_fill(const pqnet_addrman *am, const am_table *t) {
 
 int pqnet_addrman_check(pqnet_addrman *am) {
   if (!am) return PQNET_ERR_INVALID_ARG;
-  if (am->fatal) return am->fatal;
   int rc;
   /* Counts. */
   size_t live = 0, tried = 0, refs = 0;
@@ -1233,16 +1157,12 @@ int pqnet_addrman_check(pqnet_addrman *am) {
   for (uint32_t id = 0; id < am->ents_hw; id++) {
     const am_entry *e = &am->ents[id];
     if (!e->live) continue;
-    uint64_t h;
-    rc = hash_addr(am, &e->info.addr, &h);
-    if (rc) return rc;
+    uint64_t h = hash_addr(am, &e->info.addr);
     if (h != e->mhash || map_find(am, &e->info.addr, h) != id) return PQNET_ADDRMAN_CHECK_MAP;
     if (!pqnet_addr_allowed(&e->info.addr, &am->policy)) return PQNET_ADDRMAN_CHECK_POLICY;
     if (e->info.in_tried) {
-      am_ref ts;
       if (e->nrefs != 0) return PQNET_ADDRMAN_CHECK_TRIED_REFS;
-      rc = tried_slot(am, &e->info.addr, &ts);
-      if (rc) return rc;
+      am_ref ts = tried_slot(am, &e->info.addr);
       if (ts.bucket != e->tslot.bucket || ts.pos != e->tslot.pos ||
           *slot_at(am, &am->ttried, ts) != id)
         return PQNET_ADDRMAN_CHECK_TRIED_SLOT;
@@ -1252,20 +1172,17 @@ int pqnet_addrman_check(pqnet_addrman *am) {
     if (e->nrefs < 1 || e->nrefs > PQNET_ADDRMAN_NEW_REFS_MAX) return PQNET_ADDRMAN_CHECK_NEW_REFS;
     for (unsigned k = 0; k < e->nrefs; k++) {
       am_ref r = e->refs[k];
-      uint32_t p;
       if (r.bucket >= am->tnew.nbuckets || r.pos >= am->bucket_size)
         return PQNET_ADDRMAN_CHECK_NEW_SLOT;
       for (unsigned j = 0; j < k; j++)
         if (e->refs[j].bucket == r.bucket && e->refs[j].pos == r.pos)
           return PQNET_ADDRMAN_CHECK_NEW_REFS;
-      rc = bucket_pos(am, TABLE_NEW, r.bucket, &e->info.addr, &p);
-      if (rc) return rc;
-      if (p != r.pos || *slot_at(am, &am->tnew, r) != id) return PQNET_ADDRMAN_CHECK_NEW_SLOT;
+      if (bucket_pos(am, TABLE_NEW, r.bucket, &e->info.addr) != r.pos ||
+          *slot_at(am, &am->tnew, r) != id)
+        return PQNET_ADDRMAN_CHECK_NEW_SLOT;
     }
     am_group sg = group_of(am, &e->info.source);
-    am_ref first;
-    rc = new_slot(am, &e->info.addr, &sg, &first);
-    if (rc) return rc;
+    am_ref first = new_slot(am, &e->info.addr, &sg);
     if (first.bucket != e->refs[0].bucket || first.pos != e->refs[0].pos)
       return PQNET_ADDRMAN_CHECK_SOURCE;
   }

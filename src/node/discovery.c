@@ -22,11 +22,12 @@
 #define RELAY_MAX            10                    /* an Addrs this small is relayed (§10.4) */
 #define RELAY_PERIOD_MS      (24ull * 3600 * 1000) /* relay one address once per day */
 #define RELAY_FRESH_S        600                   /* only addresses seen in the last 10 minutes */
-#define RELAY_MEMORY_S       120 /* a relayed address is remembered at least this long */
-#define RELAY_QUEUE_MAX      100 /* addresses in one relay batch per peer */
-#define UNSOLICITED_SAMPLE   9   /* known addresses sent unsolicited on open (+ our own) */
-#define GETADDRS_PCT         23  /* share of the table one answer may reveal */
-#define ADDR_SPAM_LIMIT      10  /* x addr_burst dropped entries from one peer: ban */
+#define RELAY_MEMORY_S       120  /* a relayed address is remembered at least this long */
+#define RELAY_GRID_MS        1000 /* relay batches go out on whole seconds */
+#define RELAY_QUEUE_MAX      100  /* addresses in one relay batch per peer */
+#define UNSOLICITED_SAMPLE   9    /* known addresses sent unsolicited on open (+ our own) */
+#define GETADDRS_PCT         23   /* share of the table one answer may reveal */
+#define ADDR_SPAM_LIMIT      10   /* x addr_burst dropped entries from one peer: ban */
 #define EVICT_PROTECT_GROUPS 4
 #define EVICT_PROTECT_RTT    8
 
@@ -449,8 +450,8 @@ static int first_relay(pqnet_node *n, const pqnet_addr *a, uint64_t now) {
 }
 
 /* Queue v for c's next relay batch. The batch goes after a random delay
- * (uniform, mean relay_interval_ms), so addresses arriving together share
- * Addrs messages and the timing does not tell which peer an address came from. A
+ * (uniform, mean relay_interval_ms, then rounded up to a whole second), so addresses arriving
+ * together share Addrs messages and the timing does not tell which peer an address came from. A
  * batch holds at most RELAY_QUEUE_MAX; what does not fit is not relayed to c. */
 static void relay_queue(pqnet_node *n, conn *c, const pqnet_compact_addr *v, size_t cnt,
                         uint64_t now) {
@@ -466,7 +467,13 @@ static void relay_queue(pqnet_node *n, conn *c, const pqnet_compact_addr *v, siz
   size_t room = c->relay_cap - c->relay_n, k = cnt < room ? cnt : room;
   memcpy(c->relay_q + c->relay_n, v, k * sizeof *v);
   n->stats.addrs_relayed += k;
-  if (c->relay_n == 0 && k > 0) c->relay_at = now + node_rand(n, 2 * n->cfg.relay_interval_ms + 1);
+  if (c->relay_n == 0 && k > 0) {
+    /* Rounded up to a whole second: the batches of all peers due within
+     * the same second go out in one wake of the node. */
+    uint64_t at = now + node_rand(n, 2 * n->cfg.relay_interval_ms + 1);
+    c->relay_at =
+        n->cfg.relay_interval_ms ? (at + RELAY_GRID_MS - 1) / RELAY_GRID_MS * RELAY_GRID_MS : at;
+  }
   c->relay_n += k;
 }
 

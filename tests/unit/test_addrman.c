@@ -703,16 +703,21 @@ static void test_select_mix_and_chance(void **state) {
   (void)state;
   fixture f;
   fx_open(&f, NULL, 20);
-  /* 200 new, 200 tried. */
+  /* About 200 new, 200 tried (a few new-slot collisions refuse an address;
+   * a few tried-slot collisions leave one new). */
+  int added = 0;
   for (unsigned i = 0; i < 400; i++) {
     pqnet_addr a = v4(routable_octet(i), i & 0xff, (i >> 8) & 0xff, 1, 7071);
     pqnet_addr src = v4(routable_octet(i * 31), i & 0xff, 2, 2, 1);
-    assert_int_equal(add1(f.am, a, NOW, &src, NOW), 1);
-    if (i % 2) pqnet_addrman_good(f.am, &a, NOW); /* a few collide and stay new */
+    int rc = add1(f.am, a, NOW, &src, NOW);
+    assert_true(rc == 0 || rc == 1);
+    added += rc;
+    if (rc && i % 2) pqnet_addrman_good(f.am, &a, NOW);
   }
   size_t n, t;
   pqnet_addrman_size(f.am, &n, &t);
-  assert_int_equal(n + t, 400);
+  assert_true(added >= 390);
+  assert_int_equal(n + t, (size_t)added);
   assert_true(t > 180 && t <= 200);
   int tried = 0, runs = 4000;
   for (int k = 0; k < runs; k++) {
