@@ -1,12 +1,14 @@
 /*
  * What the simulator measures: per-node counters kept up to date by the
  * cores' callbacks (O(1) per change), a sampled time series (CSV), the
- * graph's connected components (union-find) and diameter (BFS: exact up to
- * diameter_exact_max nodes, else from 64 sampled sources, reported as a
+ * graph's connected components (union-find) and diameter (exact by bounding
+ * eccentricities up to diameter_exact_max nodes, checked against a BFS from
+ * every node under --check; else from 64 sampled sources, reported as a
  * lower bound), time-to-target distributions, below-target episodes, the
  * eclipse outcome per victim, the summary table and the gnuplot plots.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -270,9 +272,85 @@ static void components(sim *s, size_t *ncomp, size_t *lcc, size_t *online) {
   free(size);
 }
 
-/* Diameter of the largest component: exact (BFS from every node) when it has
- * at most exact_max nodes, else the largest eccentricity seen from 64 random
- * sources plus a double sweep (a lower bound). *exact tells which. */
+/* Breadth-first search from src over the honest online graph (CSR form):
+ * dist[] of every node (UINT32_MAX: unreached), returns the eccentricity
+ * of src and the farthest node in *far. */
+static uint32_t bfs(const uint32_t *off, const uint32_t *adj, uint32_t n, uint32_t src,
+                    uint32_t *dist, uint32_t *q, uint32_t *far) {
+  for (uint32_t z = 0; z < n; z++) dist[z] = UINT32_MAX;
+  size_t h = 0, t = 0;
+  dist[src] = 0;
+  q[t++] = src;
+  *far = src;
+  while (h < t) {
+    uint32_t u = q[h++];
+    if (dist[u] > dist[*far]) *far = u;
+    for (uint32_t e = off[u]; e < off[u + 1]; e++)
+      if (dist[adj[e]] == UINT32_MAX) dist[adj[e]] = dist[u] + 1, q[t++] = adj[e];
+  }
+  return dist[*far];
+}
+
+/* Exact diameter of the component of `start` by bounding eccentricities
+ * (Takes and Kosters, "Determining the diameter of small world networks",
+ * CIKM 2011): each BFS from v gives every w the bounds
+ *   max(d(v,w), ecc(v) - d(v,w)) <= ecc(w) <= ecc(v) + d(v,w);
+ * a node whose upper bound cannot beat the best lower bound, or whose
+ * eccentricity is pinned, needs no BFS of its own. Small-world graphs need a
+ * few dozen BFS instead of one per node. */
+static uint32_t diameter_exact(const uint32_t *off, const uint32_t *adj, uint32_t n, uint32_t start,
+                               uint32_t *dist, uint32_t *q) {
+  uint32_t far, *lo = calloc(n, sizeof *lo), *hi = malloc((size_t)n * sizeof *hi);
+  uint8_t *cand = calloc(n, 1);
+  if (!lo || !hi || !cand) abort();
+  bfs(off, adj, n, start, dist, q, &far);
+  size_t ncand = 0;
+  for (uint32_t w = 0; w < n; w++) {
+    hi[w] = UINT32_MAX;
+    if (dist[w] != UINT32_MAX) cand[w] = 1, ncand++;
+  }
+  uint32_t dl = 0, du = UINT32_MAX;
+  for (int high = 1; ncand > 0 && dl < du; high = !high) {
+    /* Alternately the candidate with the largest upper bound and the one
+     * with the smallest lower bound; ties to the higher degree. */
+    uint32_t v = UINT32_MAX;
+    for (uint32_t w = 0; w < n; w++) {
+      if (!cand[w]) continue;
+      if (v == UINT32_MAX) {
+        v = w;
+        continue;
+      }
+      int64_t key_w = high ? (int64_t)hi[w] : -(int64_t)lo[w];
+      int64_t key_v = high ? (int64_t)hi[v] : -(int64_t)lo[v];
+      if (key_w > key_v || (key_w == key_v && off[w + 1] - off[w] > off[v + 1] - off[v])) v = w;
+    }
+    uint32_t ecc = bfs(off, adj, n, v, dist, q, &far);
+    cand[v] = 0, ncand--;
+    lo[v] = hi[v] = ecc;
+    if (ecc > dl) dl = ecc;
+    uint32_t max_hi = 0;
+    for (uint32_t w = 0; w < n; w++) {
+      if (dist[w] == UINT32_MAX) continue;
+      uint32_t d = dist[w], l = d > ecc - d ? d : ecc - d, u = ecc + d;
+      if (l > lo[w]) lo[w] = l;
+      if (u < hi[w]) hi[w] = u;
+      if (lo[w] > dl) dl = lo[w];
+      if (hi[w] > max_hi) max_hi = hi[w];
+    }
+    if (max_hi < du) du = max_hi;
+    for (uint32_t w = 0; w < n; w++)
+      if (cand[w] && (hi[w] <= dl || lo[w] == hi[w])) cand[w] = 0, ncand--;
+  }
+  free(lo);
+  free(hi);
+  free(cand);
+  return dl;
+}
+
+/* Diameter of the largest component: exact (bounding eccentricities, see
+ * diameter_exact) when the online graph has at most exact_max nodes, else
+ * the largest eccentricity seen from 64 random sources plus a double sweep
+ * (a lower bound). *exact tells which. */
 static uint32_t diameter(sim *s, int *exact) {
   uint32_t n = s->nhonest;
   uint32_t *off = calloc((size_t)n + 1, sizeof *off), *adj = NULL;
@@ -291,30 +369,44 @@ static uint32_t diameter(sim *s, int *exact) {
   }
   off[n] = (uint32_t)total;
   uint32_t *dist = malloc((size_t)n * sizeof *dist), *q = malloc((size_t)n * sizeof *q);
-  if (!dist || !q) abort();
-  size_t online = 0;
-  for (uint32_t i = 0; i < n; i++) online += honest_online(s, i);
-  uint32_t best = 0, far = 0;
-  /* one BFS; returns eccentricity and the farthest node */
-#define BFS(src)                                                                                   \
-  do {                                                                                             \
-    for (uint32_t z = 0; z < n; z++) dist[z] = UINT32_MAX;                                         \
-    size_t h = 0, t = 0;                                                                           \
-    dist[src] = 0;                                                                                 \
-    q[t++] = src;                                                                                  \
-    far = src;                                                                                     \
-    while (h < t) {                                                                                \
-      uint32_t u = q[h++];                                                                         \
-      if (dist[u] > dist[far]) far = u;                                                            \
-      for (uint32_t e = off[u]; e < off[u + 1]; e++)                                               \
-        if (dist[adj[e]] == UINT32_MAX) dist[adj[e]] = dist[u] + 1, q[t++] = adj[e];               \
-    }                                                                                              \
-    if (dist[far] > best) best = dist[far];                                                        \
-  } while (0)
-  if (online <= s->cfg.diameter_exact_max) {
+  uint8_t *seen = calloc(n, 1);
+  if (!dist || !q || !seen) abort();
+  /* The largest component: one BFS per component. */
+  size_t online = 0, biggest = 0;
+  uint32_t start = UINT32_MAX, far, best = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (!honest_online(s, i)) continue;
+    online++;
+    if (seen[i]) continue;
+    bfs(off, adj, n, i, dist, q, &far);
+    size_t size = 0;
+    for (uint32_t w = 0; w < n; w++)
+      if (dist[w] != UINT32_MAX) seen[w] = 1, size++;
+    if (size > biggest) biggest = size, start = i;
+  }
+  if (start == UINT32_MAX) {
     *exact = 1;
-    for (uint32_t i = 0; i < n; i++)
-      if (honest_online(s, i)) BFS(i);
+  } else if (online <= s->cfg.diameter_exact_max) {
+    *exact = 1;
+    best = diameter_exact(off, adj, n, start, dist, q);
+    if (s->cfg.check && online <= 2000) {
+      /* Self-check of the bounding search: one BFS from every node. */
+      bfs(off, adj, n, start, dist, q, &far);
+      uint8_t *member = malloc(n);
+      if (!member) abort();
+      for (uint32_t w = 0; w < n; w++) member[w] = dist[w] != UINT32_MAX;
+      uint32_t brute = 0;
+      for (uint32_t w = 0; w < n; w++) {
+        if (!member[w]) continue;
+        uint32_t e = bfs(off, adj, n, w, dist, q, &far);
+        if (e > brute) brute = e;
+      }
+      free(member);
+      if (brute != best) {
+        fprintf(stderr, "pqnet-sim: internal error: diameter %u, brute force %u\n", best, brute);
+        abort();
+      }
+    }
   } else {
     *exact = 0;
     uint64_t x = s->cfg.seed * 31 + 7; /* sources from a local generator: no effect on the run */
@@ -322,12 +414,13 @@ static uint32_t diameter(sim *s, int *exact) {
       x = x * 6364136223846793005ull + 1442695040888963407ull;
       uint32_t src = (uint32_t)((x >> 33) % n);
       if (!honest_online(s, src)) continue;
-      BFS(src);
-      uint32_t f = far;
-      BFS(f); /* double sweep */
+      uint32_t e = bfs(off, adj, n, src, dist, q, &far);
+      if (e > best) best = e;
+      e = bfs(off, adj, n, far, dist, q, &far); /* double sweep */
+      if (e > best) best = e;
     }
   }
-#undef BFS
+  free(seen);
   free(off);
   free(adj);
   free(dist);

@@ -367,7 +367,7 @@ typedef struct pqnet_node_stats {
   uint64_t bytes_in, bytes_out, frames_in, frames_out;
   uint64_t addrs_received;     /* entries in Addrs messages */
   uint64_t addrs_rate_limited; /* entries dropped by the per-peer token bucket */
-  uint64_t addrs_relayed;      /* entries forwarded to other peers */
+  uint64_t addrs_relayed;      /* entries queued for relay to other peers (batched, §10.4) */
   uint64_t getaddrs_answered, getaddrs_ignored;
   uint64_t dials, dials_failed, feelers, seed_queries, evictions;
   uint64_t bans, refused_banned;

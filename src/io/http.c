@@ -833,7 +833,7 @@ static void ep_metrics(pqnet_http *h, struct evhttp_request *req, int method, js
           st->addrs_received);
   counter(&m, "pqnet_p2p_addrs_rate_limited_total",
           "Addrs entries dropped by the per-peer rate limit.", st->addrs_rate_limited);
-  counter(&m, "pqnet_p2p_addrs_relayed_total", "Addrs entries forwarded to other peers.",
+  counter(&m, "pqnet_p2p_addrs_relayed_total", "Addrs entries queued for relay to other peers.",
           st->addrs_relayed);
   counter(&m, "pqnet_p2p_getaddrs_answered_total", "GetAddrs requests answered.",
           st->getaddrs_answered);
