@@ -28,6 +28,15 @@ static uint8_t u8(input *in) {
   return *in->p++;
 }
 
+/* len bytes of input, zeros once it runs out. */
+static void take(input *in, uint8_t *out, size_t len) {
+  size_t k = in->n < len ? in->n : len;
+  memcpy(out, in->p, k);
+  memset(out + k, 0, len - k);
+  in->p += k;
+  in->n -= k;
+}
+
 static uint16_t u16(input *in) {
   return (uint16_t)(u8(in) << 8 | u8(in));
 }
@@ -164,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cfg.free_fn = ctl_free;
   cfg.alloc_ctx = &ctl;
   uint8_t secret[32];
-  for (int i = 0; i < 32; i++) secret[i] = u8(&in);
+  take(&in, secret, sizeof secret);
   pqnet_rng_det det;
   pqnet_rng_det_init_u64(&det, u16(&in));
   pqnet_addrman *am;
