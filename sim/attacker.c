@@ -24,13 +24,12 @@
  * is eclipsed when, at its first moment at min_outbound after the restart
  * (or measure_s later), every outbound peer is an attacker address.
  *
- * Countermeasures off (victims only): cm_bucketing=0 gives the victim one
- * new and one tried bucket of 256 slots (every group reaches every slot);
- * cm_feelers=0 sets feeler_interval_ms = 0; cm_anchors=0 skips the anchor
- * dials; cm_tbe=0 emulates eviction without a test: after every event the
- * simulator takes each pending tried collision, removes the incumbent and
- * lets the newcomer in (pqnet_addrman_collision + remove +
- * resolve_collisions), because the addrman has no switch for it.
+ * Countermeasures off (victims only): cm_bucketing=0 keeps the tables but
+ * lets one group reach every bucket (new_buckets_per_source_group =
+ * new_buckets, tried_buckets_per_group = tried_buckets); cm_tbe=0 sets the
+ * address manager's test-only no_test_before_evict (a newcomer to tried
+ * evicts the incumbent at once); cm_feelers=0 sets feeler_interval_ms = 0;
+ * cm_anchors=0 skips the anchor dials.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -194,25 +193,9 @@ static int collect(void *ctx, const pqnet_addr_info *info) {
   return 0;
 }
 
-/* Without test-before-evict: every pending collision evicts its incumbent. */
-static void evict_without_test(sim *s, sim_node *n) {
-  pqnet_addrman *am = pqnet_node_addrman(n->node);
-  uint64_t now_s = sim_now_ms(s) / 1000;
-  for (int k = 0; k < PQNET_ADDRMAN_COLLISIONS_MAX; k++) {
-    pqnet_addr_info old;
-    if (pqnet_addrman_collision(am, now_s, &old) != 0) break;
-    pqnet_addrman_remove(am, &old.addr);
-  }
-  pqnet_addrman_resolve_collisions(am, now_s);
-}
-
 void attack_after_event(sim *s, uint32_t i) {
   sim_node *n = &s->nodes[i];
   if (!n->node) return;
-  if (n->victim && !s->cfg.cm_tbe) {
-    evict_without_test(s, n);
-    return;
-  }
   if (n->kind != SIM_ATTACKER) return;
   /* Keep the attacker's own book empty: its GetAddrs answers carry nothing honest. */
   pqnet_addrman *am = pqnet_node_addrman(n->node);

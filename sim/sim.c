@@ -497,12 +497,16 @@ static void node_config(sim *s, uint32_t i, pqnet_node_config *cfg) {
   cfg->have_addrman_secret = 1;
   if (n->kind == SIM_ATTACKER) attack_node_config(s, cfg);
   if (n->victim && !s->cfg.cm_bucketing) {
-    /* Without bucketing by group (docs/SIMULATION.md): one new and one tried
-     * bucket, so every group can reach every slot. */
-    cfg->addrman_new_buckets = 1;
-    cfg->addrman_tried_buckets = 1;
-    cfg->addrman_bucket_size = 256;
+    /* Without bucketing by group (docs/SIMULATION.md): the same tables, but
+     * one source group (new) or one address group (tried) can reach every
+     * bucket. */
+    uint32_t nb = cfg->addrman_new_buckets ? cfg->addrman_new_buckets : PQNET_ADDRMAN_NEW_BUCKETS;
+    uint32_t tb =
+        cfg->addrman_tried_buckets ? cfg->addrman_tried_buckets : PQNET_ADDRMAN_TRIED_BUCKETS;
+    cfg->addrman_new_buckets_per_source_group = nb;
+    cfg->addrman_tried_buckets_per_group = tb;
   }
+  if (n->victim && !s->cfg.cm_tbe) cfg->addrman_no_test_before_evict = 1;
   if (n->victim && !s->cfg.cm_feelers) cfg->feeler_interval_ms = 0;
 }
 

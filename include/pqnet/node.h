@@ -131,11 +131,16 @@ typedef struct pqnet_node_config {
   pqnet_addr advertise;       /* our dialable address if known (family 0: not) */
   char seeds[PQNET_MAX_SEEDS][PQNET_SEED_MAX + 1]; /* "host" or "host:port" */
   size_t nseeds;
-  int have_addrman_secret;          /* else drawn from the rng at creation */
-  uint8_t addrman_secret[32];       /* the peer store keeps it across restarts */
-  uint32_t addrman_new_buckets;     /* 0: addrman default (1024) */
-  uint32_t addrman_tried_buckets;   /* 0: addrman default (256) */
-  uint32_t addrman_bucket_size;     /* 0: addrman default (64) */
+  int have_addrman_secret;        /* else drawn from the rng at creation */
+  uint8_t addrman_secret[32];     /* the peer store keeps it across restarts */
+  uint32_t addrman_new_buckets;   /* 0: addrman default (1024) */
+  uint32_t addrman_tried_buckets; /* 0: addrman default (256) */
+  uint32_t addrman_bucket_size;   /* 0: addrman default (64) */
+  /* 0: addrman defaults (new_buckets / 16, tried_buckets / 32). How many
+   * buckets one source group (new) or one address group (tried) can reach. */
+  uint32_t addrman_new_buckets_per_source_group;
+  uint32_t addrman_tried_buckets_per_group;
+  int addrman_no_test_before_evict; /* TEST ONLY (simulator): see addrman.h */
   uint32_t gossip_max_payload;      /* default cap per message, all topics; default 1 MiB */
   uint32_t gossip_announce_min;     /* payloads at least this big are announced, then
                                        fetched (each body crosses each link once);

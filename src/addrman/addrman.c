@@ -70,6 +70,7 @@ struct pqnet_addrman {
   size_t max_entries;
   uint32_t bucket_size, new_per_src, tried_per_group;
   uint32_t backoff_base, backoff_max, select_tries, check_ratio;
+  int no_tbe;
   void *(*realloc_fn)(void *ctx, void *p, size_t n);
   void (*free_fn)(void *ctx, void *p);
   void *alloc_ctx;
@@ -606,6 +607,7 @@ int pqnet_addrman_new(const pqnet_addrman_config *cfg, const uint8_t secret[32],
   am->backoff_max = c.backoff_max_seconds ? c.backoff_max_seconds : PQNET_ADDRMAN_BACKOFF_MAX;
   am->select_tries = c.select_tries ? c.select_tries : PQNET_ADDRMAN_SELECT_TRIES;
   am->check_ratio = c.check_ratio;
+  am->no_tbe = c.no_test_before_evict != 0;
   am->realloc_fn = c.realloc_fn;
   am->free_fn = c.free_fn;
   am->alloc_ctx = c.alloc_ctx;
@@ -760,7 +762,7 @@ int pqnet_addrman_good(pqnet_addrman *am, const pqnet_addr *addr, uint64_t now) 
   if (e->info.in_tried) return finish(am, 0);
   am_ref ts = tried_slot(am, &e->info.addr);
   uint32_t holder = *slot_at(am, &am->ttried, ts);
-  if (holder != NONE) {
+  if (holder != NONE && !am->no_tbe) {
     int known = 0;
     for (size_t i = 0; i < am->n_coll; i++) known |= am->coll[i] == id;
     if (!known && am->n_coll < PQNET_ADDRMAN_COLLISIONS_MAX) am->coll[am->n_coll++] = id;

@@ -190,6 +190,10 @@ typedef struct pqnet_addrman_config {
   void *(*realloc_fn)(void *ctx, void *p, size_t n);
   void (*free_fn)(void *ctx, void *p);
   void *alloc_ctx;
+  /* TEST ONLY (the simulator's eclipse measurements): 1 turns test-before-
+   * evict off, so an address that completes a session takes its tried slot
+   * at once and the incumbent goes back to new, as in Bitcoin before 0.12. */
+  int no_test_before_evict;
 } pqnet_addrman_config;
 
 typedef struct pqnet_addrman pqnet_addrman;

@@ -45,6 +45,9 @@ int disc_init(pqnet_node *n) {
   acfg.new_buckets = n->cfg.addrman_new_buckets;
   acfg.tried_buckets = n->cfg.addrman_tried_buckets;
   acfg.bucket_size = n->cfg.addrman_bucket_size;
+  acfg.new_buckets_per_source_group = n->cfg.addrman_new_buckets_per_source_group;
+  acfg.tried_buckets_per_group = n->cfg.addrman_tried_buckets_per_group;
+  acfg.no_test_before_evict = n->cfg.addrman_no_test_before_evict;
   if (n->cfg.have_addrman_secret) {
     memcpy(secret, n->cfg.addrman_secret, 32);
   } else {

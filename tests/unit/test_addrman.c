@@ -900,6 +900,36 @@ static void test_before_evict_incumbent_answers(void **state) {
   fx_close(&f);
 }
 
+/* TEST ONLY switch (the simulator's "no test-before-evict"): the newcomer
+ * takes the tried slot at once and the incumbent goes back to new. */
+static void test_no_test_before_evict(void **state) {
+  (void)state;
+  fixture f;
+  pqnet_addrman_config c = tiny_cfg();
+  c.new_buckets = 4;
+  c.new_buckets_per_source_group = 4;
+  c.no_test_before_evict = 1;
+  fx_open(&f, &c, 24);
+  pqnet_addr a = v4(11, 1, 1, 1, 1), b;
+  assert_int_equal(add1(f.am, a, NOW, NULL, NOW), 1);
+  int found = 0;
+  for (unsigned i = 0; i < 300 && !found; i++) {
+    b = v4(12, i, 1, 1, 1);
+    found = add1(f.am, b, NOW, NULL, NOW) == 1;
+  }
+  assert_true(found);
+  assert_int_equal(pqnet_addrman_good(f.am, &a, NOW), 0);
+  assert_int_equal(pqnet_addrman_good(f.am, &b, NOW + 5 * HOUR), 0); /* no collision */
+  pqnet_addr_info got;
+  assert_int_equal(pqnet_addrman_find(f.am, &b, &got), 0);
+  assert_int_equal(got.in_tried, 1);
+  assert_int_equal(pqnet_addrman_find(f.am, &a, &got), 0);
+  assert_int_equal(got.in_tried, 0);
+  assert_int_equal(pqnet_addrman_collision(f.am, NOW, &got), PQNET_ERR_STATE);
+  assert_int_equal(pqnet_addrman_check(f.am), 0);
+  fx_close(&f);
+}
+
 static void test_before_evict_incumbent_fails(void **state) {
   (void)state;
   fixture f;
@@ -1032,8 +1062,7 @@ static void populate(pqnet_addrman *am, uint64_t seed, unsigned count) {
 
 static void test_save_load_roundtrip(void **state) {
   (void)state;
-  const pqnet_addrman_config cfgs[2] = {
-      small_cfg(), {{0, 0}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL}};
+  const pqnet_addrman_config cfgs[2] = {small_cfg(), {.policy = {0, 0}}}; /* small, defaults */
   for (int ci = 0; ci < 2; ci++) {
     fixture f, g;
     fx_open(&f, &cfgs[ci], 31 + (uint64_t)ci);
@@ -1595,6 +1624,7 @@ int main(void) {
       cmocka_unit_test(test_sample_bounds),
       cmocka_unit_test(test_before_evict_incumbent_answers),
       cmocka_unit_test(test_before_evict_incumbent_fails),
+      cmocka_unit_test(test_no_test_before_evict),
       cmocka_unit_test(test_before_evict_untested),
       cmocka_unit_test(test_collision_set_bounded),
       cmocka_unit_test(test_save_load_roundtrip),
