@@ -521,7 +521,7 @@ static uint32_t pick_victim(pqnet_addrman *am, uint64_t now) {
 
 /* Move a new entry into tried slot ts, sending an incumbent back to its own
  * new slot. All hashing happens before the first change. */
-static int make_tried(pqnet_addrman *am, uint32_t id, am_ref ts) {
+static void make_tried(pqnet_addrman *am, uint32_t id, am_ref ts) {
   uint32_t old = *slot_at(am, &am->ttried, ts);
   am_ref back = {0, 0, 0};
   if (old != NONE) {
@@ -549,7 +549,6 @@ static int make_tried(pqnet_addrman *am, uint32_t id, am_ref ts) {
   e->tslot = ts;
   e->info.in_tried = 1;
   am->n_tried++;
-  return 0;
 }
 
 /* ---- public: lifecycle ---------------------------------------------------------------- */
@@ -768,7 +767,8 @@ int pqnet_addrman_good(pqnet_addrman *am, const pqnet_addr *addr, uint64_t now) 
     if (!known && am->n_coll < PQNET_ADDRMAN_COLLISIONS_MAX) am->coll[am->n_coll++] = id;
     return finish(am, 1);
   }
-  return finish(am, make_tried(am, id, ts));
+  make_tried(am, id, ts);
+  return finish(am, 0);
 }
 
 int pqnet_addrman_attempt(pqnet_addrman *am, const pqnet_addr *addr, uint64_t now,
@@ -970,8 +970,7 @@ int pqnet_addrman_resolve_collisions(pqnet_addrman *am, uint64_t now) {
       }
     }
     if (evict) {
-      int rc = make_tried(am, id, ts);
-      if (rc) return rc;
+      make_tried(am, id, ts);
       settled++;
     } else if (drop) {
       collision_forget(am, id);

@@ -81,6 +81,18 @@ int vec_hex_str(const char *hex, uint8_t **out, size_t *len) {
   return 0;
 }
 
+size_t vec_unhex(uint8_t *out, size_t cap, const char *hex) {
+  uint8_t *buf;
+  size_t len;
+  if (vec_hex_str(hex, &buf, &len) != 0) return SIZE_MAX;
+  if (len > cap)
+    len = SIZE_MAX;
+  else
+    memcpy(out, buf, len);
+  free(buf);
+  return len;
+}
+
 int vec_hex(json_t *rec, const char *key, uint8_t **out, size_t *len) {
   if (vec_hex_str(vec_str(rec, key), out, len) != 0) {
     fprintf(stderr, "FAIL tcId %lld: field \"%s\" missing or not hex\n", vec_int(rec, "tcId"), key);

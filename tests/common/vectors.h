@@ -37,6 +37,10 @@ int vec_hex(json_t *rec, const char *key, uint8_t **out, size_t *len);
 /* Decode a hex string; same contract as vec_hex. */
 int vec_hex_str(const char *hex, uint8_t **out, size_t *len);
 
+/* Decode a hex string into out (at most cap bytes): its length, or SIZE_MAX
+ * when it is not hex or does not fit. */
+size_t vec_unhex(uint8_t *out, size_t cap, const char *hex);
+
 /* Print "<relpath> [<what>]: N cases ran, N passed, N failed" and return the
  * number failed (a file with zero cases run counts as one failure). */
 int vec_report(const char *relpath, const char *what, int ran, int passed);

@@ -852,11 +852,13 @@ static void test_sample_bounds(void **state) {
 
 /* ---- test-before-evict ------------------------------------------------------------------- */
 
-static void setup_collision(fixture *f, uint64_t seed, pqnet_addr *a, pqnet_addr *b, uint64_t t_a,
-                            uint64_t t_b) {
+/* Two addresses a and b in new (room for both), competing for the only
+ * tried slot of tiny_cfg. */
+static void add_pair(fixture *f, uint64_t seed, int no_tbe, pqnet_addr *a, pqnet_addr *b) {
   pqnet_addrman_config c = tiny_cfg();
-  c.new_buckets = 4; /* room in new for both */
+  c.new_buckets = 4;
   c.new_buckets_per_source_group = 4;
+  c.no_test_before_evict = no_tbe;
   fx_open(f, &c, seed);
   *a = v4(11, 1, 1, 1, 1);
   assert_int_equal(add1(f->am, *a, NOW, NULL, NOW), 1);
@@ -866,6 +868,11 @@ static void setup_collision(fixture *f, uint64_t seed, pqnet_addr *a, pqnet_addr
     found = add1(f->am, *b, NOW, NULL, NOW) == 1;
   }
   assert_true(found);
+}
+
+static void setup_collision(fixture *f, uint64_t seed, pqnet_addr *a, pqnet_addr *b, uint64_t t_a,
+                            uint64_t t_b) {
+  add_pair(f, seed, 0, a, b);
   assert_int_equal(pqnet_addrman_good(f->am, a, t_a), 0);
   assert_int_equal(pqnet_addrman_good(f->am, b, t_b), 1); /* collision recorded */
   pqnet_addr_info got;
@@ -905,19 +912,8 @@ static void test_before_evict_incumbent_answers(void **state) {
 static void test_no_test_before_evict(void **state) {
   (void)state;
   fixture f;
-  pqnet_addrman_config c = tiny_cfg();
-  c.new_buckets = 4;
-  c.new_buckets_per_source_group = 4;
-  c.no_test_before_evict = 1;
-  fx_open(&f, &c, 24);
-  pqnet_addr a = v4(11, 1, 1, 1, 1), b;
-  assert_int_equal(add1(f.am, a, NOW, NULL, NOW), 1);
-  int found = 0;
-  for (unsigned i = 0; i < 300 && !found; i++) {
-    b = v4(12, i, 1, 1, 1);
-    found = add1(f.am, b, NOW, NULL, NOW) == 1;
-  }
-  assert_true(found);
+  pqnet_addr a, b;
+  add_pair(&f, 24, 1, &a, &b);
   assert_int_equal(pqnet_addrman_good(f.am, &a, NOW), 0);
   assert_int_equal(pqnet_addrman_good(f.am, &b, NOW + 5 * HOUR), 0); /* no collision */
   pqnet_addr_info got;

@@ -18,6 +18,7 @@
 #include "crypto/aead.h"
 #include "pqnet/error.h"
 #include "pqnet/rng.h"
+#include "vectors.h"
 
 enum { MAX_VEC = 128 };
 
@@ -65,32 +66,15 @@ typedef struct bin_vector {
   size_t aadlen, ptlen;
 } bin_vector;
 
-static size_t unhex(uint8_t *out, size_t cap, const char *hex) {
-  size_t n = strlen(hex);
-  assert_true(n % 2 == 0 && n / 2 <= cap);
-  for (size_t i = 0; i < n / 2; i++) {
-    unsigned v = 0;
-    for (int j = 0; j < 2; j++) {
-      char c = hex[2 * i + (size_t)j];
-      unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
-                   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-                                          : 99u;
-      assert_true(d < 16);
-      v = v << 4 | d;
-    }
-    out[i] = (uint8_t)v;
-  }
-  return n / 2;
-}
-
 static void decode(const gcm_vector *v, bin_vector *b) {
   memset(b, 0, sizeof *b);
-  assert_int_equal(unhex(b->key, sizeof b->key, v->key), 32);
-  assert_int_equal(unhex(b->iv, sizeof b->iv, v->iv), 12);
-  b->aadlen = unhex(b->aad, sizeof b->aad, v->aad);
-  b->ptlen = unhex(b->pt, sizeof b->pt, v->pt);
-  assert_int_equal(unhex(b->ct, sizeof b->ct, v->ct), b->ptlen);
-  assert_int_equal(unhex(b->tag, sizeof b->tag, v->tag), 16);
+  assert_int_equal(vec_unhex(b->key, sizeof b->key, v->key), 32);
+  assert_int_equal(vec_unhex(b->iv, sizeof b->iv, v->iv), 12);
+  b->aadlen = vec_unhex(b->aad, sizeof b->aad, v->aad);
+  b->ptlen = vec_unhex(b->pt, sizeof b->pt, v->pt);
+  assert_true(b->aadlen <= sizeof b->aad && b->ptlen <= sizeof b->pt);
+  assert_int_equal(vec_unhex(b->ct, sizeof b->ct, v->ct), b->ptlen);
+  assert_int_equal(vec_unhex(b->tag, sizeof b->tag, v->tag), 16);
 }
 
 static int all_zero(const uint8_t *p, size_t len) {

@@ -14,24 +14,7 @@
 
 #include "crypto/hkdf.h"
 #include "pqnet/error.h"
-
-static size_t unhex(uint8_t *out, size_t cap, const char *hex) {
-  size_t n = strlen(hex);
-  assert_true(n % 2 == 0 && n / 2 <= cap);
-  for (size_t i = 0; i < n / 2; i++) {
-    unsigned v = 0;
-    for (int j = 0; j < 2; j++) {
-      char c = hex[2 * i + (size_t)j];
-      unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
-                   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-                                          : 99u;
-      assert_true(d < 16);
-      v = v << 4 | d;
-    }
-    out[i] = (uint8_t)v;
-  }
-  return n / 2;
-}
+#include "vectors.h"
 
 static int all_zero(const uint8_t *p, size_t len) {
   for (size_t i = 0; i < len; i++)
@@ -92,8 +75,8 @@ static void test_rfc5869(void **state) {
     fill_range(ikm, t->ikm);
     fill_range(salt, t->salt);
     fill_range(info, t->info);
-    assert_int_equal(unhex(prk_want, sizeof prk_want, t->prk), 32);
-    assert_int_equal(unhex(okm_want, sizeof okm_want, t->okm), t->L);
+    assert_int_equal(vec_unhex(prk_want, sizeof prk_want, t->prk), 32);
+    assert_int_equal(vec_unhex(okm_want, sizeof okm_want, t->okm), t->L);
     print_message("%s: L=%zu\n", t->name, t->L);
 
     /* Step by step; empty salt and info passed as NULL. */
@@ -168,14 +151,17 @@ static void test_sha256(void **state) {
   (void)state;
   uint8_t out[32], want[32];
   /* FIPS 180-2, appendix B.1 and B.2; the empty string. */
-  unhex(want, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  assert_int_equal(
+      vec_unhex(want, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), 32);
   assert_int_equal(pqnet_sha256(out, (const uint8_t *)"abc", 3), 0);
   assert_memory_equal(out, want, 32);
   const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-  unhex(want, 32, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  assert_int_equal(
+      vec_unhex(want, 32, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"), 32);
   assert_int_equal(pqnet_sha256(out, (const uint8_t *)two, strlen(two)), 0);
   assert_memory_equal(out, want, 32);
-  unhex(want, 32, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  assert_int_equal(
+      vec_unhex(want, 32, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), 32);
   assert_int_equal(pqnet_sha256(out, NULL, 0), 0);
   assert_memory_equal(out, want, 32);
 }
@@ -185,25 +171,29 @@ static void test_hmac_sha256(void **state) {
   uint8_t out[32], want[32], key[131], data[50];
   /* RFC 4231 test case 1. */
   memset(key, 0x0b, 20);
-  unhex(want, 32, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  assert_int_equal(
+      vec_unhex(want, 32, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"), 32);
   assert_int_equal(pqnet_hmac_sha256(out, key, 20, (const uint8_t *)"Hi There", 8), 0);
   assert_memory_equal(out, want, 32);
   /* Test case 2: key shorter than the block. */
   const char *msg = "what do ya want for nothing?";
-  unhex(want, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  assert_int_equal(
+      vec_unhex(want, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"), 32);
   assert_int_equal(
       pqnet_hmac_sha256(out, (const uint8_t *)"Jefe", 4, (const uint8_t *)msg, strlen(msg)), 0);
   assert_memory_equal(out, want, 32);
   /* Test case 3: 20 x 0xaa key, 50 x 0xdd data. */
   memset(key, 0xaa, 20);
   memset(data, 0xdd, 50);
-  unhex(want, 32, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+  assert_int_equal(
+      vec_unhex(want, 32, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"), 32);
   assert_int_equal(pqnet_hmac_sha256(out, key, 20, data, 50), 0);
   assert_memory_equal(out, want, 32);
   /* Test case 6: a key longer than the block is hashed first. */
   memset(key, 0xaa, 131);
   const char *big = "Test Using Larger Than Block-Size Key - Hash Key First";
-  unhex(want, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  assert_int_equal(
+      vec_unhex(want, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"), 32);
   assert_int_equal(pqnet_hmac_sha256(out, key, 131, (const uint8_t *)big, strlen(big)), 0);
   assert_memory_equal(out, want, 32);
 }
